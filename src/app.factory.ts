@@ -1,0 +1,73 @@
+import helmet from '@fastify/helmet';
+import { ConsoleLogger, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { AppModule } from './app.module.js';
+import { ProblemDetailsFilter, sendProblem } from './common/filters/problem-details.filter.js';
+import { createValidationPipe } from './common/validation/validation.pipe.js';
+import { Environment, loadConfig } from './config/config.js';
+import { MetricsService } from './metrics/metrics.service.js';
+import { setupSwagger } from './swagger.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export interface CreateAppOptions {
+  /** Log levels to print; `false` silences the app (tests). */
+  logLevels?: LogLevel[] | false;
+}
+
+/** Builds the whole app (used by `main.ts` and by the tests, which boot it in-process). */
+export async function createApp(env: Environment, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  const config = loadConfig(env);
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.app.bodyLimitBytes,
+    trustProxy: config.app.trustProxy,
+    // Keep a caller's correlation id if it is sane; otherwise make one.
+    genReqId: (request: IncomingMessage) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+  });
+  const logger =
+    options.logLevels === false
+      ? false
+      : new ConsoleLogger({ json: config.app.logFormat === 'json', logLevels: options.logLevels ?? ['log', 'warn', 'error', 'fatal'] });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env), adapter, {
+    logger,
+    abortOnError: false,
+  });
+
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalPipes(createValidationPipe());
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: [`'self'`],
+        scriptSrc: [`'self'`],
+        styleSrc: [`'self'`, `'unsafe-inline'`],
+        imgSrc: [`'self'`, 'data:'],
+        connectSrc: [`'self'`],
+      },
+    },
+  });
+
+  const fastify = app.getHttpAdapter().getInstance();
+  const metrics = app.get(MetricsService);
+  fastify.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    metrics.httpDuration
+      .labels(request.method, request.routeOptions.url ?? 'unmatched', String(reply.statusCode))
+      .observe(reply.elapsedTime / 1000);
+  });
+  // Errors raised by Fastify itself (body parsing, size limits) get the same body as ours.
+  fastify.setErrorHandler((error, request, reply) => sendProblem(reply, error, request));
+
+  setupSwagger(app);
+  await app.init();
+  await fastify.ready();
+  return app;
+}

@@ -1,0 +1,129 @@
+import { Body, Controller, Delete, Get, Header, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { AllowClientTokens } from '../common/decorators/allow-client-tokens.decorator.js';
+import { CurrentUser } from '../common/decorators/current-user.decorator.js';
+import { Public } from '../common/decorators/public.decorator.js';
+import { UuidParam } from '../common/decorators/uuid-param.decorator.js';
+import type { Principal } from '../tokens/access-token.claims.js';
+import type { ClientMeta } from '../tokens/refresh-sessions.service.js';
+import { RegisterUserDto } from '../users/dto/register-user.dto.js';
+import { toUserResponse, UserResponseDto } from '../users/dto/user-response.dto.js';
+import type { User } from '../users/entities/user.entity.js';
+import { UsersService } from '../users/users.service.js';
+import { AuthService } from './auth.service.js';
+import { LoginDto } from './dto/login.dto.js';
+import { MeResponseDto } from './dto/me-response.dto.js';
+import { LogoutDto, RefreshTokenDto } from './dto/refresh-token.dto.js';
+import { SessionResponseDto } from './dto/session-response.dto.js';
+import { TokenResponseDto } from './dto/token-response.dto.js';
+import { LocalAuthGuard } from './guards/local-auth.guard.js';
+
+export function clientMeta(request: FastifyRequest): ClientMeta {
+  const userAgent = request.headers['user-agent'];
+  return { userAgent: typeof userAgent === 'string' ? userAgent : null, ip: request.ip ?? null };
+}
+
+@ApiTags('auth')
+@Controller('auth')
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly users: UsersService,
+  ) {}
+
+  @Public()
+  @Post('register')
+  @ApiOperation({ summary: 'Create an account (role `user`)' })
+  @ApiCreatedResponse({ type: UserResponseDto })
+  @ApiConflictResponse({ description: 'Email or username already registered' })
+  async register(@Body() dto: RegisterUserDto): Promise<UserResponseDto> {
+    return toUserResponse(await this.users.register(dto));
+  }
+
+  @Public()
+  @UseGuards(LocalAuthGuard)
+  @Post('login')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Sign in with username (or email) and password; starts a session' })
+  @ApiBody({ type: LoginDto })
+  @ApiUnauthorizedResponse({ description: 'Invalid username or password' })
+  login(@Req() request: FastifyRequest & { user: User }): Promise<TokenResponseDto> {
+    return this.auth.login(request.user, clientMeta(request));
+  }
+
+  @Public()
+  @Post('refresh')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Exchange a refresh token for new tokens (the old refresh token is spent)' })
+  @ApiUnauthorizedResponse({ description: 'Invalid, expired, revoked or reused refresh token' })
+  refresh(@Body() dto: RefreshTokenDto, @Req() request: FastifyRequest): Promise<TokenResponseDto> {
+    return this.auth.refresh(dto.refresh_token, clientMeta(request));
+  }
+
+  @ApiBearerAuth()
+  @Post('logout')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'End the current session; its access and refresh tokens stop working' })
+  @ApiNoContentResponse({ description: 'Signed out' })
+  async logout(@CurrentUser() principal: Principal, @Body() dto: LogoutDto = {}): Promise<void> {
+    await this.auth.logout(principal, dto?.refresh_token);
+  }
+
+  @ApiBearerAuth()
+  @Post('logout-all')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'End every session of the caller, on every device' })
+  @ApiNoContentResponse({ description: 'Signed out everywhere' })
+  async logoutAll(@CurrentUser() principal: Principal): Promise<void> {
+    await this.auth.logoutAll(principal);
+  }
+
+  @ApiBearerAuth()
+  @AllowClientTokens()
+  @Get('me')
+  @ApiOperation({ summary: "The verified access token's claims (no database access)" })
+  me(@CurrentUser() principal: Principal): MeResponseDto {
+    const { claims } = principal;
+    return {
+      sub: claims.sub,
+      roles: claims.roles,
+      sid: claims.sid ?? null,
+      jti: claims.jti,
+      iat: claims.iat,
+      exp: claims.exp,
+      iss: claims.iss,
+      aud: claims.aud,
+      ...(claims.client_id ? { client_id: claims.client_id } : {}),
+    };
+  }
+
+  @ApiBearerAuth()
+  @Get('sessions')
+  @ApiOperation({ summary: "The caller's live sessions" })
+  sessions(@CurrentUser() principal: Principal): Promise<SessionResponseDto[]> {
+    return this.auth.sessions(principal);
+  }
+
+  @ApiBearerAuth()
+  @Delete('sessions/:id')
+  @HttpCode(204)
+  @ApiOperation({ summary: "Revoke one of the caller's sessions" })
+  @ApiNoContentResponse({ description: 'Revoked' })
+  @ApiNotFoundResponse({ description: 'No such session of the caller' })
+  async revokeSession(@CurrentUser() principal: Principal, @UuidParam('id') id: string): Promise<void> {
+    await this.auth.revokeOwnSession(principal, id);
+  }
+}

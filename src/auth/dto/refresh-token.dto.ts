@@ -1,0 +1,16 @@
+import { IsOptional, IsString, Length } from 'class-validator';
+
+export class RefreshTokenDto {
+  /** The refresh token from the last login or refresh. */
+  @IsString()
+  @Length(1, 512)
+  refresh_token: string;
+}
+
+export class LogoutDto {
+  /** Optional: also revoke the session this refresh token belongs to (if it is the caller's). */
+  @IsOptional()
+  @IsString()
+  @Length(1, 512)
+  refresh_token?: string;
+}

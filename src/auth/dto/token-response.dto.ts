@@ -1,0 +1,10 @@
+/** RFC 6749 §5.1 token response. */
+export class TokenResponseDto {
+  access_token: string;
+  /** @example Bearer */
+  token_type: 'Bearer';
+  /** Seconds until the access token expires. @example 900 */
+  expires_in: number;
+  /** Opaque; present for user sign-ins, absent for client credentials. */
+  refresh_token?: string;
+}

@@ -1,0 +1,64 @@
+import { ExecutionContext, HttpException, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
+import { ALLOW_CLIENT_TOKENS_KEY } from '../../common/decorators/allow-client-tokens.decorator.js';
+import { IS_PUBLIC_KEY } from '../../common/decorators/public.decorator.js';
+import {
+  BearerChallengeException,
+  DependencyUnavailableException,
+} from '../../common/filters/problem-details.filter.js';
+import { StoreUnavailableError } from '../../redis/key-value-store.js';
+import type { Principal } from '../../tokens/access-token.claims.js';
+import { TokenError } from '../../tokens/token.error.js';
+
+/**
+ * The global guard: every route needs a valid access token unless it is
+ * marked `@Public()`. Registered once as APP_GUARD, so no route can forget it.
+ */
+@Injectable()
+export class JwtAuthGuard extends AuthGuard('jwt') {
+  constructor(private readonly reflector: Reflector) {
+    super();
+  }
+
+  override canActivate(context: ExecutionContext) {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
+    return super.canActivate(context);
+  }
+
+  override handleRequest<T = Principal>(
+    error: unknown,
+    principal: T | false,
+    info: unknown,
+    context: ExecutionContext,
+  ): T {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const presented = /^bearer\s+\S/i.test(request.headers.authorization ?? '');
+    const failure = error ?? info;
+    if (failure instanceof StoreUnavailableError) {
+      // Fail closed: never accept a token that could not be checked.
+      throw new DependencyUnavailableException('Token revocation check');
+    }
+    if (failure instanceof HttpException) throw failure;
+    if (!principal) throw new BearerChallengeException(describe(failure, presented), presented);
+    const allowClients = this.reflector.getAllAndOverride<boolean>(ALLOW_CLIENT_TOKENS_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if ((principal as unknown as Principal).clientId && !allowClients) {
+      throw new BearerChallengeException('This endpoint requires a user token', true);
+    }
+    return principal;
+  }
+}
+
+function describe(failure: unknown, presented: boolean): string {
+  if (!presented) return 'Missing bearer token';
+  if (failure instanceof TokenError) {
+    return failure.code === 'revoked' ? 'The access token has been revoked' : 'The access token is invalid';
+  }
+  if (failure instanceof Error && failure.name === 'TokenExpiredError') return 'The access token has expired';
+  return 'The access token is invalid';
+}

@@ -1,0 +1,32 @@
+import { ExecutionContext, HttpException, Injectable } from '@nestjs/common';
+import { AuthGuard } from '@nestjs/passport';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import type { FastifyRequest } from 'fastify';
+import { ValidationFailedException } from '../../common/filters/problem-details.filter.js';
+import { LoginDto } from '../dto/login.dto.js';
+
+/**
+ * Guards run before pipes, so the body is validated here first: a malformed
+ * login is a 400 listing the fields, not an authentication failure.
+ */
+@Injectable()
+export class LocalAuthGuard extends AuthGuard('local') {
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const dto = plainToInstance(LoginDto, request.body ?? {});
+    const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
+    if (errors.length > 0) {
+      throw new ValidationFailedException(
+        errors.map((error) => ({ field: error.property, messages: Object.values(error.constraints ?? {}) })),
+      );
+    }
+    return (await super.canActivate(context)) as boolean;
+  }
+
+  override handleRequest<T>(error: unknown, user: T | false): T {
+    if (error instanceof HttpException) throw error;
+    if (error || !user) throw error ?? new Error('authentication failed');
+    return user;
+  }
+}

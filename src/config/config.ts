@@ -1,0 +1,220 @@
+import { parseDurationSeconds } from './duration.js';
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+export type JwtAlgorithm = 'RS256' | 'ES256' | 'HS256';
+export const JWT_ALGORITHMS: readonly JwtAlgorithm[] = ['RS256', 'ES256', 'HS256'];
+
+export interface AppSettings {
+  nodeEnv: 'development' | 'production' | 'test';
+  production: boolean;
+  port: number;
+  host: string;
+  dataDir: string;
+  trustProxy: boolean;
+  bodyLimitBytes: number;
+  logFormat: 'json' | 'text';
+}
+
+export interface DatabaseSettings {
+  /** `undefined` means the embedded PostgreSQL under `dataDir`. */
+  url: string | undefined;
+  /** Schema to work in; lets several test suites share one database without sharing rows. */
+  schema: string | undefined;
+  poolSize: number;
+}
+
+export interface RedisSettings {
+  /** `undefined` means the in-process stores. */
+  url: string | undefined;
+  keyPrefix: string;
+}
+
+export interface AuthSettings {
+  algorithm: JwtAlgorithm;
+  issuer: string;
+  audience: string;
+  accessTokenTtl: number;
+  refreshTokenTtl: number;
+  refreshIdleTtl: number;
+  keyEncryptionSecret: string | undefined;
+  /** Signing key for HS256 (also encrypted at rest like the asymmetric ones). */
+  hmacSecret: string | undefined;
+}
+
+export interface AdminSettings {
+  email: string | undefined;
+  password: string | undefined;
+  username: string | undefined;
+}
+
+export interface Config {
+  app: AppSettings;
+  database: DatabaseSettings;
+  redis: RedisSettings;
+  auth: AuthSettings;
+  admin: AdminSettings;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const PLACEHOLDER = /^(change[-_ ]?me|changeme|secret|password|example|your[-_ ].*|x+)$/i;
+const MIN_SECRET_BYTES = 32;
+
+/**
+ * Reads and validates the environment once, at start-up. Every problem is
+ * reported together, with the variable's name, so a bad deployment fails with
+ * one clear message instead of a stack trace from deep inside a module.
+ */
+export function loadConfig(env: Environment): Config {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === '' ? undefined : value;
+  };
+
+  const nodeEnv = read('NODE_ENV') ?? 'development';
+  if (!['development', 'production', 'test'].includes(nodeEnv)) {
+    problems.push(`NODE_ENV must be development, production or test (got "${nodeEnv}")`);
+  }
+  const production = nodeEnv === 'production';
+
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  };
+  const duration = (name: string, fallback: number, max: number): number => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const value = parseDurationSeconds(raw);
+    if (value === undefined || value > max) {
+      problems.push(`${name} must be a duration such as 900, 15m, 12h or 30d (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  };
+  const url = (name: string, protocols: string[]): string | undefined => {
+    const raw = read(name);
+    if (raw === undefined) return undefined;
+    try {
+      const parsed = new URL(raw);
+      if (!protocols.includes(parsed.protocol)) throw new Error();
+      return raw;
+    } catch {
+      problems.push(`${name} must be a ${protocols.join(' or ')}// URL`);
+      return undefined;
+    }
+  };
+  const secret = (name: string): string | undefined => {
+    const raw = read(name);
+    if (raw === undefined) return undefined;
+    if (Buffer.byteLength(raw) < MIN_SECRET_BYTES || PLACEHOLDER.test(raw)) {
+      problems.push(`${name} must be at least ${MIN_SECRET_BYTES} bytes of random data`);
+      return undefined;
+    }
+    return raw;
+  };
+
+  const algorithm = (read('JWT_ALGORITHM') ?? 'RS256').toUpperCase() as JwtAlgorithm;
+  if (!JWT_ALGORITHMS.includes(algorithm)) {
+    problems.push(`JWT_ALGORITHM must be one of ${JWT_ALGORITHMS.join(', ')} (got "${algorithm}")`);
+  }
+
+  const port = integer('PORT', 3000, 0, 65535);
+  const accessTokenTtl = duration('ACCESS_TOKEN_TTL', 15 * 60, 24 * 3600);
+  const refreshTokenTtl = duration('REFRESH_TOKEN_TTL', 30 * 86400, 365 * 86400);
+  const refreshIdleTtl = duration('REFRESH_IDLE_TTL', 7 * 86400, 365 * 86400);
+  if (accessTokenTtl >= refreshTokenTtl) {
+    problems.push('ACCESS_TOKEN_TTL must be shorter than REFRESH_TOKEN_TTL');
+  }
+
+  const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  const redisUrl = url('REDIS_URL', ['redis:', 'rediss:']);
+  const keyEncryptionSecret = secret('KEY_ENCRYPTION_SECRET');
+  const hmacSecret = secret('JWT_SECRET');
+
+  const adminEmail = read('ADMIN_EMAIL')?.toLowerCase();
+  const adminPassword = read('ADMIN_PASSWORD');
+  if (adminEmail !== undefined && !/^[^\s@]+@[^\s@]+$/.test(adminEmail)) {
+    problems.push('ADMIN_EMAIL must be an email address');
+  }
+  if (adminPassword !== undefined && adminEmail === undefined) {
+    problems.push('ADMIN_PASSWORD is set but ADMIN_EMAIL is not');
+  }
+  if (adminPassword !== undefined && (adminPassword.length < 10 || adminPassword.length > 128)) {
+    problems.push('ADMIN_PASSWORD must be 10 to 128 characters');
+  }
+
+  if (production) {
+    if (!databaseUrl) problems.push('DATABASE_URL is required in production');
+    if (!redisUrl) problems.push('REDIS_URL is required in production');
+    if (!keyEncryptionSecret) {
+      problems.push(`KEY_ENCRYPTION_SECRET (at least ${MIN_SECRET_BYTES} bytes) is required in production`);
+    }
+    if (algorithm === 'HS256' && !hmacSecret) {
+      problems.push(`JWT_SECRET (at least ${MIN_SECRET_BYTES} bytes) is required for HS256 in production`);
+    }
+    if (adminEmail !== undefined && adminPassword === undefined) {
+      problems.push('ADMIN_PASSWORD is required with ADMIN_EMAIL in production');
+    }
+  }
+
+  const issuer = read('JWT_ISSUER') ?? `http://localhost:${port}`;
+  const schema = read('DATABASE_SCHEMA');
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    problems.push('DATABASE_SCHEMA must be a lower-case SQL identifier');
+  }
+  const logFormat = read('LOG_FORMAT') ?? (production ? 'json' : 'text');
+  if (logFormat !== 'json' && logFormat !== 'text') {
+    problems.push(`LOG_FORMAT must be json or text (got "${logFormat}")`);
+  }
+
+  const config: Config = {
+    app: {
+      nodeEnv: nodeEnv as AppSettings['nodeEnv'],
+      production,
+      port,
+      host: read('HOST') ?? '0.0.0.0',
+      dataDir: read('DATA_DIR') ?? './data',
+      trustProxy: ['1', 'true', 'yes'].includes((read('TRUST_PROXY') ?? '').toLowerCase()),
+      bodyLimitBytes: integer('BODY_LIMIT_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
+      logFormat: logFormat as AppSettings['logFormat'],
+    },
+    database: {
+      url: databaseUrl,
+      schema,
+      poolSize: integer('DATABASE_POOL_SIZE', 10, 1, 200),
+    },
+    redis: {
+      url: redisUrl,
+      keyPrefix: read('REDIS_KEY_PREFIX') ?? 'auth:',
+    },
+    auth: {
+      algorithm,
+      issuer,
+      audience: read('JWT_AUDIENCE') ?? issuer,
+      accessTokenTtl,
+      refreshTokenTtl,
+      refreshIdleTtl,
+      keyEncryptionSecret,
+      hmacSecret,
+    },
+    admin: {
+      email: adminEmail,
+      password: adminPassword,
+      username: read('ADMIN_USERNAME')?.toLowerCase(),
+    },
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

@@ -1,0 +1,43 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+
+/**
+ * PostgreSQL compiled to WebAssembly (PGlite), served on a loopback port so
+ * that the app reaches it through the ordinary `pg` driver and TypeORM: the
+ * same code path as a real server, with nothing to install.
+ */
+export class EmbeddedPostgres {
+  /** PGlite runs one query at a time; the pool must not open more connections than this. */
+  static readonly maxConnections = 10;
+
+  private constructor(
+    private readonly db: PGlite,
+    private readonly server: PGLiteSocketServer,
+  ) {}
+
+  static async start(dataDir: string): Promise<EmbeddedPostgres> {
+    const dir = path.resolve(dataDir, 'pgdata');
+    // PGlite does not create parent folders itself.
+    await mkdir(path.dirname(dir), { recursive: true });
+    const db = await PGlite.create(dir);
+    const server = new PGLiteSocketServer({
+      db,
+      host: '127.0.0.1',
+      port: 0,
+      maxConnections: EmbeddedPostgres.maxConnections,
+    });
+    await server.start();
+    return new EmbeddedPostgres(db, server);
+  }
+
+  get url(): string {
+    return `postgres://postgres@${this.server.getServerConn()}/postgres`;
+  }
+
+  async stop(): Promise<void> {
+    await this.server.stop();
+    await this.db.close();
+  }
+}

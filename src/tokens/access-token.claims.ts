@@ -1,0 +1,31 @@
+import type { Role } from '../common/role.enum.js';
+
+/** The claims of our access tokens (RFC 9068 profile). */
+export interface AccessTokenClaims {
+  iss: string;
+  aud: string;
+  sub: string;
+  iat: number;
+  exp: number;
+  jti: string;
+  /** Refresh-session family; absent on client-credentials tokens. */
+  sid?: string;
+  roles: Role[];
+  /** Present on client-credentials tokens. */
+  client_id?: string;
+  scope?: string;
+}
+
+/** The verified caller, as guards and handlers see it. */
+export interface Principal {
+  /** `sub`: a user id, or `client:<client_id>` for a service. */
+  subject: string;
+  userId: string | null;
+  clientId: string | null;
+  roles: Role[];
+  sessionId: string | null;
+  tokenId: string;
+  issuedAt: number;
+  expiresAt: number;
+  claims: AccessTokenClaims;
+}

@@ -1,0 +1,31 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../config/config.js';
+
+const FILE_NAME = 'key-encryption-secret';
+
+/**
+ * The secret that seals signing keys. Production must configure it; in
+ * development one is generated on first start and kept under DATA_DIR (owner
+ * read/write only), so keys survive restarts without any set-up.
+ */
+export async function resolveKeyEncryptionSecret(config: Config): Promise<string> {
+  if (config.auth.keyEncryptionSecret) return config.auth.keyEncryptionSecret;
+  if (config.app.production) throw new Error('KEY_ENCRYPTION_SECRET is required in production');
+  const file = path.resolve(config.app.dataDir, FILE_NAME);
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  await mkdir(path.dirname(file), { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  // 'wx' fails if another process created it meanwhile; then read theirs.
+  try {
+    await writeFile(file, secret, { mode: 0o600, flag: 'wx' });
+    return secret;
+  } catch {
+    return (await readFile(file, 'utf8')).trim();
+  }
+}

@@ -1,0 +1,118 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import { RefreshSession } from './entities/refresh-session.entity.js';
+
+export type RevokeReason = 'logout' | 'logout_all' | 'reuse' | 'password_change' | 'admin' | 'disabled' | 'idle';
+
+const LIVE = 'spent_at IS NULL AND revoked_at IS NULL AND expires_at > now()';
+
+@Injectable()
+export class RefreshSessionsRepository {
+  constructor(@InjectRepository(RefreshSession) private readonly sessions: Repository<RefreshSession>) {}
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.sessions.manager.transaction(work);
+  }
+
+  insert(session: Partial<RefreshSession>, manager = this.sessions.manager): Promise<RefreshSession> {
+    return manager.save(RefreshSession, manager.create(RefreshSession, session));
+  }
+
+  /**
+   * Check-and-spend in one statement: of any number of concurrent callers
+   * with the same token, exactly one gets the row back (the others wait on
+   * its row lock, then see it spent).
+   */
+  async spend(tokenHash: Buffer, idleSeconds: number, manager: EntityManager): Promise<RefreshSession | null> {
+    const rows = await manager
+      .createQueryBuilder()
+      .update(RefreshSession)
+      .set({ spentAt: () => 'now()' })
+      .where(`token_hash = :tokenHash AND ${LIVE}`, { tokenHash })
+      .andWhere(`created_at > now() - make_interval(secs => :idleSeconds)`, { idleSeconds })
+      .returning('*')
+      .execute();
+    const raw = (rows.raw as Record<string, unknown>[])[0];
+    return raw ? manager.create(RefreshSession, this.fromRaw(raw)) : null;
+  }
+
+  findByTokenHash(tokenHash: Buffer, manager = this.sessions.manager): Promise<RefreshSession | null> {
+    return manager.findOne(RefreshSession, { where: { tokenHash } });
+  }
+
+  /** Revokes every token of a family; returns whether anything live was revoked. */
+  async revokeFamily(
+    familyId: string,
+    reason: RevokeReason,
+    userId?: string,
+    manager = this.sessions.manager,
+  ): Promise<boolean> {
+    const query = manager
+      .createQueryBuilder()
+      .update(RefreshSession)
+      .set({ revokedAt: () => 'now()', revokedReason: reason })
+      .where('family_id = :familyId AND revoked_at IS NULL', { familyId });
+    if (userId) query.andWhere('user_id = :userId', { userId });
+    const result = await query.execute();
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Revokes every family of a user but `keepFamilyId`; returns the revoked family ids. */
+  async revokeAllForUser(userId: string, reason: RevokeReason, keepFamilyId?: string): Promise<string[]> {
+    const query = this.sessions
+      .createQueryBuilder()
+      .update(RefreshSession)
+      .set({ revokedAt: () => 'now()', revokedReason: reason })
+      .where('user_id = :userId AND revoked_at IS NULL', { userId })
+      .returning(['family_id']);
+    if (keepFamilyId) query.andWhere('family_id <> :keepFamilyId', { keepFamilyId });
+    const result = await query.execute();
+    return [...new Set((result.raw as { family_id: string }[]).map((row) => row.family_id))];
+  }
+
+  /** The current token of each live session of a user, most recently used first. */
+  findLiveByUser(userId: string, idleSeconds: number): Promise<RefreshSession[]> {
+    return this.sessions
+      .createQueryBuilder('session')
+      .where(`session.user_id = :userId AND ${LIVE.replace(/(\w+_at)/g, 'session.$1')}`, { userId })
+      .andWhere('session.created_at > now() - make_interval(secs => :idleSeconds)', { idleSeconds })
+      .orderBy('session.created_at', 'DESC')
+      .getMany();
+  }
+
+  async isFamilyLive(familyId: string): Promise<boolean> {
+    const count = await this.sessions
+      .createQueryBuilder('session')
+      .where(`session.family_id = :familyId AND ${LIVE.replace(/(\w+_at)/g, 'session.$1')}`, { familyId })
+      .getCount();
+    return count > 0;
+  }
+
+  /** Families revoked since `since`: their access tokens may still be unexpired. */
+  async findFamiliesRevokedSince(since: Date): Promise<string[]> {
+    const rows = await this.sessions
+      .createQueryBuilder('session')
+      .select('DISTINCT session.family_id', 'familyId')
+      .where('session.revoked_at > :since', { since })
+      .getRawMany<{ familyId: string }>();
+    return rows.map((row) => row.familyId);
+  }
+
+  private fromRaw(raw: Record<string, unknown>): Partial<RefreshSession> {
+    return {
+      id: raw.id as string,
+      familyId: raw.family_id as string,
+      userId: raw.user_id as string,
+      tokenHash: raw.token_hash as Buffer,
+      userAgent: raw.user_agent as string | null,
+      ip: raw.ip as string | null,
+      sessionStartedAt: raw.session_started_at as Date,
+      createdAt: raw.created_at as Date,
+      expiresAt: raw.expires_at as Date,
+      spentAt: raw.spent_at as Date | null,
+      revokedAt: raw.revoked_at as Date | null,
+      revokedReason: raw.revoked_reason as string | null,
+    };
+  }
+}

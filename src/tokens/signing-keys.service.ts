@@ -1,0 +1,153 @@
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { Config, JwtAlgorithm } from '../config/config.js';
+import { InjectConfig } from '../config/config.module.js';
+import { SigningKey } from './entities/signing-key.entity.js';
+import { resolveKeyEncryptionSecret } from './key-encryption-secret.js';
+import { generateKeyMaterial, hmacKid, LoadedKey, loadKey } from './key-material.js';
+import { KeySealer } from './key-sealer.js';
+import { SigningKeysRepository } from './signing-keys.repository.js';
+
+/** How often every instance re-reads the key set, so a rotation anywhere is seen everywhere. */
+export const KEY_REFRESH_INTERVAL_MS = 5_000;
+/** Tolerated clock difference between instances and verifiers. */
+const CLOCK_SKEW_SECONDS = 60;
+
+/**
+ * Signing keys live in the database, private parts sealed at rest. Each
+ * instance keeps the unexpired ones in memory as `KeyObject`s: signing uses
+ * the active key, verification looks a kid up in our own set only.
+ */
+@Injectable()
+export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(SigningKeysService.name);
+  private sealer: KeySealer;
+  private keys = new Map<string, LoadedKey>();
+  private active: LoadedKey;
+  private timer: NodeJS.Timeout | undefined;
+  private lastUnknownKidReload = 0;
+
+  constructor(
+    private readonly repository: SigningKeysRepository,
+    @InjectConfig() private readonly config: Config,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.sealer = new KeySealer(await resolveKeyEncryptionSecret(this.config));
+    await this.ensureActiveKey();
+    await this.reload();
+    this.timer = setInterval(() => void this.reload().catch(() => undefined), KEY_REFRESH_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  get algorithm(): JwtAlgorithm {
+    return this.config.auth.algorithm;
+  }
+
+  activeKey(): LoadedKey {
+    return this.active;
+  }
+
+  /** Our own key for this kid, or undefined: a token never chooses its key. */
+  verificationKey(kid: string): LoadedKey | undefined {
+    const key = this.keys.get(kid);
+    if (!key) this.reloadForUnknownKid();
+    return key;
+  }
+
+  /** Public parts of every key that may still verify a live token (RFC 7517). */
+  jwks(): { keys: Record<string, unknown>[] } {
+    return {
+      keys: [...this.keys.values()].flatMap((key) => (key.publicJwk ? [key.publicJwk] : [])),
+    };
+  }
+
+  /** Makes a new key active everywhere; the old one keeps verifying until its tokens expire. */
+  async rotate(): Promise<string> {
+    const key = await this.repository.replaceActive(
+      () => false,
+      () => this.newKey(this.algorithm, false),
+      this.retiredKeyExpiry(),
+    );
+    await this.repository.deleteExpired();
+    await this.reload();
+    this.logger.log(`signing key rotated: new kid ${key.kid}`);
+    return key.kid;
+  }
+
+  async reload(): Promise<void> {
+    try {
+      const rows = await this.repository.findUnexpired();
+      const keys = new Map<string, LoadedKey>();
+      for (const row of rows) {
+        const existing = this.keys.get(row.kid);
+        keys.set(row.kid, existing && existing.retired === !!row.retiredAt ? existing : this.open(row));
+      }
+      const active = rows.find((row) => !row.retiredAt && row.algorithm === this.algorithm);
+      if (active) this.active = keys.get(active.kid)!;
+      this.keys = keys;
+    } catch (error) {
+      // Keep serving with the keys we have; the next tick tries again.
+      this.logger.warn(`could not reload signing keys: ${(error as Error).message}`);
+      if (!this.active) throw error;
+    }
+  }
+
+  private async ensureActiveKey(): Promise<void> {
+    const configuredSecret = this.config.auth.hmacSecret;
+    const wanted = (key: SigningKey) =>
+      key.algorithm === this.algorithm &&
+      (this.algorithm !== 'HS256' || !configuredSecret || key.kid === hmacKid(Buffer.from(configuredSecret)));
+    const key = await this.repository.replaceActive(
+      wanted,
+      () => this.newKey(this.algorithm, true),
+      this.retiredKeyExpiry(),
+    );
+    this.open(key);
+  }
+
+  private newKey(algorithm: JwtAlgorithm, useConfiguredSecret: boolean): SigningKey {
+    if (this.config.app.production && algorithm === 'HS256' && !this.config.auth.hmacSecret) {
+      throw new Error('JWT_SECRET is required for HS256 in production');
+    }
+    const material = generateKeyMaterial(
+      algorithm,
+      useConfiguredSecret ? this.config.auth.hmacSecret : undefined,
+    );
+    const key = new SigningKey();
+    key.kid = material.kid;
+    key.algorithm = algorithm;
+    key.publicJwk = material.publicJwk;
+    key.privateKeySealed = this.sealer.seal(material.privateBytes, material.kid);
+    key.retiredAt = null;
+    key.expiresAt = null;
+    return key;
+  }
+
+  private open(row: SigningKey): LoadedKey {
+    let privateBytes: Buffer;
+    try {
+      privateBytes = this.sealer.open(row.privateKeySealed, row.kid);
+    } catch {
+      throw new Error(
+        `signing key ${row.kid} cannot be unsealed: KEY_ENCRYPTION_SECRET differs from the one that sealed it`,
+      );
+    }
+    return loadKey(row.kid, row.algorithm as JwtAlgorithm, privateBytes, row.publicJwk, !!row.retiredAt);
+  }
+
+  private retiredKeyExpiry(): Date {
+    return new Date(Date.now() + (this.config.auth.accessTokenTtl + CLOCK_SKEW_SECONDS) * 1000);
+  }
+
+  /** A kid we do not know may be a key another instance just made: look again, at most once a second. */
+  private reloadForUnknownKid(): void {
+    const now = Date.now();
+    if (now - this.lastUnknownKidReload < 1_000) return;
+    this.lastUnknownKidReload = now;
+    void this.reload().catch(() => undefined);
+  }
+}

@@ -1,0 +1,68 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { v7 as uuidv7 } from 'uuid';
+import type { Principal } from './access-token.claims.js';
+import { BlocklistService } from './blocklist.service.js';
+import type { RevokeReason } from './refresh-sessions.repository.js';
+import { RefreshSessionsService } from './refresh-sessions.service.js';
+import { TokenCutoffsRepository } from './token-cutoffs.repository.js';
+
+/**
+ * Every revocation writes the durable fact (PostgreSQL) first and the fast
+ * fact (blocklist) second, so a lost Redis can always be rebuilt and never
+ * resurrects a token.
+ */
+@Injectable()
+export class TokenRevocationService {
+  private readonly logger = new Logger('AuthEvents');
+
+  constructor(
+    private readonly blocklist: BlocklistService,
+    private readonly sessions: RefreshSessionsService,
+    private readonly cutoffs: TokenCutoffsRepository,
+  ) {}
+
+  /** Ends one session: its refresh tokens and its access tokens. */
+  async revokeSession(sessionId: string, reason: RevokeReason, userId?: string): Promise<boolean> {
+    const revoked = await this.sessions.revokeFamily(sessionId, reason, userId);
+    if (revoked) await this.blocklist.revokeSessions([sessionId]);
+    this.logger.log({ event: 'session.revoked', sessionId, reason, revoked });
+    return revoked;
+  }
+
+  /** Ends every session of a user but `keepSessionId` (a password change keeps the caller's). */
+  async revokeOtherSessions(userId: string, reason: RevokeReason, keepSessionId?: string): Promise<number> {
+    const families = await this.sessions.revokeAllForUser(userId, reason, keepSessionId);
+    await this.blocklist.revokeSessions(families);
+    this.logger.log({ event: 'sessions.revoked', userId, reason, count: families.length });
+    return families.length;
+  }
+
+  /**
+   * Voids every access token of the user issued until now; tokens issued
+   * afterwards (even in the same second) stay valid. With `endSessions`, the
+   * refresh sessions end too (logout everywhere, disable); without, the user
+   * may refresh and gets tokens with the current roles (role change).
+   */
+  async revokeUser(userId: string, reason: RevokeReason, endSessions: boolean): Promise<void> {
+    const cutoff = new Date();
+    await this.cutoffs.upsert(userId, cutoff);
+    if (endSessions) await this.revokeOtherSessions(userId, reason);
+    await this.blocklist.voidTokensBefore(userId, cutoff);
+    this.logger.log({ event: 'user.tokens_revoked', userId, reason });
+  }
+
+  /** Revokes one access token (its jti) and nothing else. */
+  async revokeAccessToken(principal: Principal): Promise<void> {
+    await this.blocklist.revokeToken(principal.tokenId, principal.expiresAt);
+  }
+
+  /** A new token id whose embedded time (UUIDv7) orders it against user cutoffs to the millisecond. */
+  static newTokenId(): string {
+    return uuidv7();
+  }
+}
+
+/** Milliseconds since the epoch, read from a UUIDv7 (RFC 9562 §5.7). */
+export function tokenIdTime(tokenId: string): number {
+  return parseInt(tokenId.slice(0, 8) + tokenId.slice(9, 13), 16);
+}

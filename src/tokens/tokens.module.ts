@@ -1,0 +1,37 @@
+import { Module } from '@nestjs/common';
+import { JwtModule } from '@nestjs/jwt';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccessTokensService } from './access-tokens.service.js';
+import { RefreshSession } from './entities/refresh-session.entity.js';
+import { SigningKey } from './entities/signing-key.entity.js';
+import { TokenCutoff } from './entities/token-cutoff.entity.js';
+import { BlocklistService } from './blocklist.service.js';
+import { TokenCutoffsRepository } from './token-cutoffs.repository.js';
+import { TokenRevocationService } from './token-revocation.service.js';
+import { RefreshSessionsRepository } from './refresh-sessions.repository.js';
+import { RefreshSessionsService } from './refresh-sessions.service.js';
+import { SigningKeysRepository } from './signing-keys.repository.js';
+import { SigningKeysService } from './signing-keys.service.js';
+
+/** Token mechanics only: keys, access tokens, refresh sessions, revocation. No HTTP, no users. */
+@Module({
+  imports: [TypeOrmModule.forFeature([RefreshSession, SigningKey, TokenCutoff]), JwtModule.register({})],
+  providers: [
+    SigningKeysRepository,
+    SigningKeysService,
+    AccessTokensService,
+    RefreshSessionsRepository,
+    RefreshSessionsService,
+    TokenCutoffsRepository,
+    BlocklistService,
+    TokenRevocationService,
+  ],
+  exports: [
+    SigningKeysService,
+    AccessTokensService,
+    RefreshSessionsService,
+    BlocklistService,
+    TokenRevocationService,
+  ],
+})
+export class TokensModule {}

@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { TokensModule } from '../tokens/tokens.module.js';
+import { AdminBootstrapService } from './admin-bootstrap.service.js';
+import { AdminUsersController } from './admin-users.controller.js';
+import { AdminUsersService } from './admin-users.service.js';
+import { User } from './entities/user.entity.js';
+import { PasswordHasher } from './password-hasher.service.js';
+import { UserAccountService } from './user-account.service.js';
+import { UsersController } from './users.controller.js';
+import { UsersRepository } from './users.repository.js';
+import { UsersService } from './users.service.js';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([User]), TokensModule],
+  controllers: [UsersController, AdminUsersController],
+  providers: [
+    UsersRepository,
+    UsersService,
+    PasswordHasher,
+    AdminUsersService,
+    UserAccountService,
+    AdminBootstrapService,
+  ],
+  exports: [UsersService],
+})
+export class UsersModule {}

@@ -1,0 +1,106 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import { Role } from '../common/role.enum.js';
+import { User } from './entities/user.entity.js';
+
+export interface UserSearch {
+  page: number;
+  limit: number;
+  search?: string;
+  role?: Role;
+}
+
+@Injectable()
+export class UsersRepository {
+  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.users.manager.transaction(work);
+  }
+
+  findById(id: string, manager = this.users.manager): Promise<User | null> {
+    return manager.findOne(User, { where: { id } });
+  }
+
+  findByEmail(email: string): Promise<User | null> {
+    return this.users.findOne({ where: { email } });
+  }
+
+  /** The only query that loads a password hash. `login` is a username or an email. */
+  findByLoginWithPassword(login: string): Promise<User | null> {
+    return this.users
+      .createQueryBuilder('user')
+      .addSelect('user.passwordHash')
+      .where(login.includes('@') ? 'user.email = :login' : 'user.username = :login', { login })
+      .getOne();
+  }
+
+  findPasswordHash(id: string): Promise<string | null> {
+    return this.users
+      .createQueryBuilder('user')
+      .select('user.passwordHash', 'hash')
+      .where('user.id = :id', { id })
+      .getRawOne<{ hash: string }>()
+      .then((row) => row?.hash ?? null);
+  }
+
+  /** Which of the two identifiers is already taken. */
+  async findTaken(email: string, username: string): Promise<{ email: boolean; username: boolean }> {
+    const rows = await this.users.find({
+      select: { email: true, username: true },
+      where: [{ email }, { username }],
+    });
+    return {
+      email: rows.some((row) => row.email === email),
+      username: rows.some((row) => row.username === username),
+    };
+  }
+
+  insert(user: Partial<User>): Promise<User> {
+    return this.users.save(this.users.create(user));
+  }
+
+  async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
+    await this.users.update({ id }, { passwordHash });
+  }
+
+  async recordLogin(id: string, passwordHash?: string): Promise<void> {
+    await this.users.update({ id }, { lastLoginAt: () => 'now()', ...(passwordHash ? { passwordHash } : {}) });
+  }
+
+  async update(id: string, changes: Partial<User>, manager = this.users.manager): Promise<void> {
+    await manager.update(User, { id }, changes);
+  }
+
+  async delete(id: string, manager = this.users.manager): Promise<void> {
+    await manager.delete(User, { id });
+  }
+
+  async search(query: UserSearch): Promise<[User[], number]> {
+    const builder = this.users
+      .createQueryBuilder('user')
+      .orderBy('user.created_at', 'DESC')
+      .addOrderBy('user.id', 'ASC')
+      .skip((query.page - 1) * query.limit)
+      .take(query.limit);
+    if (query.search) {
+      const pattern = `%${query.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      builder.andWhere('(user.email LIKE :pattern OR user.username LIKE :pattern)', { pattern });
+    }
+    if (query.role) builder.andWhere(':role = ANY(user.roles)', { role: query.role });
+    return builder.getManyAndCount();
+  }
+
+  /**
+   * Locks every active admin row and returns their ids, so that two
+   * concurrent demotions cannot both see "another admin remains".
+   */
+  async lockActiveAdminIds(manager: EntityManager): Promise<string[]> {
+    const rows: { id: string }[] = await manager.query(
+      `SELECT id FROM users WHERE $1 = ANY(roles) AND disabled = false ORDER BY id FOR UPDATE`,
+      [Role.Admin],
+    );
+    return rows.map((row) => row.id);
+  }
+}
