@@ -8,6 +8,7 @@ import {
   ApiNotFoundResponse,
   ApiOperation,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
@@ -28,6 +29,7 @@ import { LogoutDto, RefreshTokenDto } from './dto/refresh-token.dto.js';
 import { SessionResponseDto } from './dto/session-response.dto.js';
 import { TokenResponseDto } from './dto/token-response.dto.js';
 import { LocalAuthGuard } from './guards/local-auth.guard.js';
+import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
 
 export function clientMeta(request: FastifyRequest): ClientMeta {
   const userAgent = request.headers['user-agent'];
@@ -43,6 +45,7 @@ export class AuthController {
   ) {}
 
   @Public()
+  @RateLimit('register')
   @Post('register')
   @ApiOperation({ summary: 'Create an account (role `user`)' })
   @ApiCreatedResponse({ type: UserResponseDto })
@@ -52,6 +55,7 @@ export class AuthController {
   }
 
   @Public()
+  @RateLimit('login')
   @UseGuards(LocalAuthGuard)
   @Post('login')
   @HttpCode(200)
@@ -59,11 +63,13 @@ export class AuthController {
   @ApiOperation({ summary: 'Sign in with username (or email) and password; starts a session' })
   @ApiBody({ type: LoginDto })
   @ApiUnauthorizedResponse({ description: 'Invalid username or password' })
+  @ApiTooManyRequestsResponse({ description: 'Too many attempts from this IP or for this account' })
   login(@Req() request: FastifyRequest & { user: User }): Promise<TokenResponseDto> {
     return this.auth.login(request.user, clientMeta(request));
   }
 
   @Public()
+  @RateLimit('refresh')
   @Post('refresh')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')

@@ -6,6 +6,7 @@ import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { JwtAuthGuard } from './guards/jwt-auth.guard.js';
+import { RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
 import { RolesGuard } from './guards/roles.guard.js';
 import { JwtStrategy } from './strategies/jwt.strategy.js';
 import { LocalStrategy } from './strategies/local.strategy.js';
@@ -18,7 +19,8 @@ import { WellKnownController } from './well-known.controller.js';
     AuthService,
     LocalStrategy,
     JwtStrategy,
-    // Order matters: authenticate first, then check roles.
+    // Order matters: rate limits first (they also shield login), then the token, then roles.
+    { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],

@@ -7,6 +7,7 @@ import { TokenError } from '../tokens/token.error.js';
 import { TokenRevocationService } from '../tokens/token-revocation.service.js';
 import type { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
+import { LoginAttemptsService } from '../rate-limit/login-attempts.service.js';
 import { SessionResponseDto } from './dto/session-response.dto.js';
 import { TokenResponseDto } from './dto/token-response.dto.js';
 
@@ -19,7 +20,22 @@ export class AuthService {
     private readonly accessTokens: AccessTokensService,
     private readonly refreshSessions: RefreshSessionsService,
     private readonly revocation: TokenRevocationService,
+    private readonly loginAttempts: LoginAttemptsService,
   ) {}
+
+  /**
+   * Checks a password sign-in (REST login and the OAuth2 password grant):
+   * refused outright while the account is locked by too many failures, and
+   * every failure answers the same.
+   */
+  async verifyPassword(login: string, password: string): Promise<User> {
+    await this.loginAttempts.assertAllowed(login);
+    const user = await this.users.authenticate(login, password);
+    if (user) return user;
+    await this.loginAttempts.recordFailure(login);
+    this.events.log({ event: 'login.failed' });
+    throw new InvalidCredentialsError();
+  }
 
   /** Starts a session for a user whose credentials were just verified. */
   async login(user: User, meta: ClientMeta): Promise<TokenResponseDto> {
@@ -95,6 +111,15 @@ export class AuthService {
       expires_in: access.expiresIn,
       refresh_token: refreshToken,
     };
+  }
+}
+
+export const INVALID_CREDENTIALS = 'Invalid username or password';
+
+/** Unknown user, wrong password or disabled account: one answer for all three. */
+export class InvalidCredentialsError extends BearerChallengeException {
+  constructor() {
+    super(INVALID_CREDENTIALS, false);
   }
 }
 

@@ -47,12 +47,32 @@ export interface AdminSettings {
   username: string | undefined;
 }
 
+export interface RateLimit {
+  limit: number;
+  ttlSeconds: number;
+}
+
+export const RATE_LIMIT_NAMES = ['LOGIN_ACCOUNT', 'LOGIN_IP', 'REGISTER_IP', 'REFRESH_IP', 'DEFAULT_IP'] as const;
+export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];
+
+/** Defaults from the source documents: 5 failed logins a minute per account, and so on. */
+const RATE_LIMIT_DEFAULTS: Record<RateLimitName, RateLimit> = {
+  LOGIN_ACCOUNT: { limit: 5, ttlSeconds: 60 },
+  LOGIN_IP: { limit: 20, ttlSeconds: 60 },
+  REGISTER_IP: { limit: 3, ttlSeconds: 3600 },
+  REFRESH_IP: { limit: 60, ttlSeconds: 60 },
+  DEFAULT_IP: { limit: 600, ttlSeconds: 60 },
+};
+
 export interface Config {
   app: AppSettings;
   database: DatabaseSettings;
   redis: RedisSettings;
   auth: AuthSettings;
   admin: AdminSettings;
+  rateLimits: Record<RateLimitName, RateLimit>;
+  /** Worker processes (one per core); 1 runs in a single process. */
+  webConcurrency: number;
 }
 
 export class ConfigError extends Error {
@@ -169,6 +189,18 @@ export function loadConfig(env: Environment): Config {
     }
   }
 
+  const rateLimits = { ...RATE_LIMIT_DEFAULTS };
+  for (const name of RATE_LIMIT_NAMES) {
+    const raw = read(`THROTTLE_${name}`);
+    if (raw === undefined) continue;
+    const match = /^(\d{1,9})\s*\/\s*(\d{1,9})$/.exec(raw);
+    if (!match || Number(match[1]) < 1 || Number(match[2]) < 1) {
+      problems.push(`THROTTLE_${name} must be <limit>/<seconds>, such as 5/60 (got "${raw}")`);
+      continue;
+    }
+    rateLimits[name] = { limit: Number(match[1]), ttlSeconds: Number(match[2]) };
+  }
+
   const issuer = read('JWT_ISSUER') ?? `http://localhost:${port}`;
   const schema = read('DATABASE_SCHEMA');
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
@@ -214,6 +246,8 @@ export function loadConfig(env: Environment): Config {
       password: adminPassword,
       username: read('ADMIN_USERNAME')?.toLowerCase(),
     },
+    rateLimits,
+    webConcurrency: integer('WEB_CONCURRENCY', 1, 1, 64),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

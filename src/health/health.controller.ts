@@ -1,12 +1,14 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '../common/decorators/public.decorator.js';
 import { KeyValueStore } from '../redis/key-value-store.js';
 import { KEY_VALUE_STORE } from '../redis/redis.module.js';
 
 @ApiTags('operations')
 @Public()
+@SkipThrottle({ default: true })
 @Controller('health')
 export class HealthController {
   constructor(

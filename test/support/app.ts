@@ -55,6 +55,12 @@ export async function startApp(options: StartOptions = {}): Promise<TestApp> {
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_USERNAME: ADMIN.username,
     ADMIN_PASSWORD: ADMIN.password,
+    // Every request of a test run comes from one IP; the rate-limit tests set their own limits.
+    THROTTLE_LOGIN_ACCOUNT: '1000/60',
+    THROTTLE_LOGIN_IP: '100000/60',
+    THROTTLE_REGISTER_IP: '100000/3600',
+    THROTTLE_REFRESH_IP: '100000/60',
+    THROTTLE_DEFAULT_IP: '1000000/60',
     ...options.env,
   };
   const app = await createApp(env, { logLevels: process.env.TEST_LOGS ? undefined : false });

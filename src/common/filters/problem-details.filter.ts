@@ -81,19 +81,26 @@ export function toProblem(exception: unknown, request: FastifyRequest): {
     status = exception.getStatus();
     detail = httpExceptionDetail(exception);
     if (exception instanceof ValidationFailedException) extra.errors = exception.fieldErrors;
+    const retryAfter = (exception as { retryAfterSeconds?: number }).retryAfterSeconds;
+    if (retryAfter) headers['retry-after'] = String(retryAfter);
     if (exception instanceof BearerChallengeException) headers['www-authenticate'] = exception.challenge;
     if (exception instanceof OAuthException) {
       extra.error = exception.error;
       extra.error_description = exception.message;
       if (exception.basicChallenge) headers['www-authenticate'] = 'Basic realm="auth"';
     }
+  } else if (exception instanceof Error && exception.name === 'StoreUnavailableError') {
+    // Redis could not answer: fail closed with a retryable status.
+    status = 503;
+    detail = 'A required service is unavailable; try again shortly';
+    headers['retry-after'] = '1';
   } else if (isFrameworkError(exception)) {
     // Errors raised by Fastify before a route runs (body parsing, size limits).
     status = exception.statusCode!;
     detail = FRAMEWORK_DETAIL[exception.code ?? ''] ?? (status === 400 ? 'Malformed request body' : undefined);
   }
 
-  if (status >= 500 && !(exception instanceof HttpException && status === 503)) {
+  if (status >= 500 && status !== 503) {
     const error = exception instanceof Error ? exception : new Error(String(exception));
     logger.error(`request ${request.id} failed: ${error.stack ?? error.message}`);
     detail = undefined;

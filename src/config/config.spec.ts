@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { productionEnv, strongSecret } from '../testing/factories.js';
+import { ConfigError, Environment, loadConfig } from './config.js';
+
+function problemsOf(env: Environment): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected loadConfig to refuse the environment');
+}
+
+describe(loadConfig.name, () => {
+  describe('with an empty environment', () => {
+    const sut = () => loadConfig({});
+
+    it('runs in development on the embedded database and in-process stores', () => {
+      const config = sut();
+      expect(config.app).toMatchObject({ nodeEnv: 'development', production: false, port: 3000, logFormat: 'text' });
+      expect(config.database.url).toBeUndefined();
+      expect(config.redis).toEqual({ url: undefined, keyPrefix: 'auth:' });
+    });
+
+    it('issues RS256 tokens for 15 minutes, with 30-day sessions idling out after 7 days', () => {
+      expect(sut().auth).toMatchObject({
+        algorithm: 'RS256',
+        issuer: 'http://localhost:3000',
+        audience: 'http://localhost:3000',
+        accessTokenTtl: 15 * 60,
+        refreshTokenTtl: 30 * 86400,
+        refreshIdleTtl: 7 * 86400,
+      });
+    });
+  });
+
+  it.each([
+    ['600', 600],
+    ['15m', 900],
+    ['1h', 3600],
+  ])('reads ACCESS_TOKEN_TTL=%s as %i seconds', (value, seconds) => {
+    expect(loadConfig({ ACCESS_TOKEN_TTL: value }).auth.accessTokenTtl).toBe(seconds);
+  });
+
+  it.each([
+    ['ACCESS_TOKEN_TTL', 'soon'],
+    ['ACCESS_TOKEN_TTL', '2d'],
+    ['REFRESH_TOKEN_TTL', '-1'],
+    ['PORT', '70000'],
+    ['PORT', '80a'],
+    ['JWT_ALGORITHM', 'none'],
+    ['NODE_ENV', 'staging'],
+    ['DATABASE_URL', 'mysql://db/auth'],
+    ['REDIS_URL', 'not a url'],
+    ['LOG_FORMAT', 'xml'],
+    ['DATABASE_SCHEMA', 'Robert"; DROP'],
+    ['ADMIN_EMAIL', 'admin'],
+  ])('refuses %s=%s with a ConfigError naming the variable', (name, value) => {
+    const act = () => loadConfig({ [name]: value });
+
+    expect(act).toThrow(ConfigError);
+    expect(act).toThrow(name);
+  });
+
+  it('refuses an access token that outlives the refresh token', () => {
+    expect(problemsOf({ ACCESS_TOKEN_TTL: '1h', REFRESH_TOKEN_TTL: '30m' })).toEqual([
+      'ACCESS_TOKEN_TTL must be shorter than REFRESH_TOKEN_TTL',
+    ]);
+  });
+
+  it('refuses ADMIN_PASSWORD without ADMIN_EMAIL', () => {
+    expect(problemsOf({ ADMIN_PASSWORD: 'a-long-admin-passphrase' })).toEqual([
+      'ADMIN_PASSWORD is set but ADMIN_EMAIL is not',
+    ]);
+  });
+
+  describe('in production', () => {
+    it('starts with a database, Redis and a strong key-encryption secret', () => {
+      const env = productionEnv();
+
+      const config = loadConfig(env);
+
+      expect(config.app).toMatchObject({ production: true, logFormat: 'json' });
+      expect(config.database.url).toBe(env.DATABASE_URL);
+      expect(config.redis.url).toBe(env.REDIS_URL);
+      expect(config.auth.keyEncryptionSecret).toBe(env.KEY_ENCRYPTION_SECRET);
+    });
+
+    it.each(['DATABASE_URL', 'REDIS_URL', 'KEY_ENCRYPTION_SECRET'])('refuses to start without %s', (name) => {
+      const problems = problemsOf(productionEnv({ [name]: undefined }));
+
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toContain(`${name}`);
+      expect(problems[0]).toContain('required in production');
+    });
+
+    it.each([
+      ['a 31-byte secret', strongSecret().slice(0, 31)],
+      ['a placeholder', 'changeme'],
+      ['a long placeholder', 'your-key-encryption-secret-goes-here'],
+      ['a long run of x', 'x'.repeat(48)],
+    ])('refuses %s as KEY_ENCRYPTION_SECRET', (_, secret) => {
+      const problems = problemsOf(productionEnv({ KEY_ENCRYPTION_SECRET: secret }));
+
+      expect(problems.join('\n')).toContain('KEY_ENCRYPTION_SECRET must be at least 32 bytes');
+    });
+
+    it('accepts a secret of exactly 32 bytes', () => {
+      const secret = strongSecret().slice(0, 32);
+
+      expect(loadConfig(productionEnv({ KEY_ENCRYPTION_SECRET: secret })).auth.keyEncryptionSecret).toBe(secret);
+    });
+
+    it('requires JWT_SECRET when signing with HS256', () => {
+      expect(problemsOf(productionEnv({ JWT_ALGORITHM: 'HS256' }))).toEqual([
+        'JWT_SECRET (at least 32 bytes) is required for HS256 in production',
+      ]);
+      expect(loadConfig(productionEnv({ JWT_ALGORITHM: 'HS256', JWT_SECRET: strongSecret() })).auth.algorithm).toBe(
+        'HS256',
+      );
+    });
+
+    it('never makes up an admin password', () => {
+      expect(problemsOf(productionEnv({ ADMIN_EMAIL: 'root@example.com' }))).toEqual([
+        'ADMIN_PASSWORD is required with ADMIN_EMAIL in production',
+      ]);
+    });
+
+    it('reports every problem together in one error', () => {
+      const act = () => loadConfig({ NODE_ENV: 'production', PORT: 'eighty', KEY_ENCRYPTION_SECRET: 'secret' });
+
+      expect(act).toThrow(ConfigError);
+      for (const name of ['PORT', 'DATABASE_URL', 'REDIS_URL', 'KEY_ENCRYPTION_SECRET']) {
+        expect(act).toThrow(name);
+      }
+    });
+  });
+});

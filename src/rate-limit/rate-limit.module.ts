@@ -1,0 +1,81 @@
+import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import type { ExecutionContext } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import type { Config, RateLimitName } from '../config/config.js';
+import { CONFIG } from '../config/config.module.js';
+import { KeyValueStore } from '../redis/key-value-store.js';
+import { KEY_VALUE_STORE } from '../redis/redis.module.js';
+import { LoginAttemptsService } from './login-attempts.service.js';
+import { CategoryResolver, RATE_LIMIT_CATEGORY_KEY, RateLimitCategory } from './rate-limit.decorator.js';
+import { MemoryRateLimitStorage, RateLimitStorage, RedisRateLimitStorage } from './rate-limit.storage.js';
+import { RATE_LIMIT_STORAGE } from './rate-limit.tokens.js';
+
+const CATEGORY_LIMIT: Record<RateLimitCategory, RateLimitName> = {
+  login: 'LOGIN_IP',
+  register: 'REGISTER_IP',
+  refresh: 'REFRESH_IP',
+  default: 'DEFAULT_IP',
+};
+
+const reflector = new Reflector();
+
+function categoryOf(context: ExecutionContext): RateLimitCategory {
+  const declared = reflector.getAllAndOverride<RateLimitCategory | CategoryResolver | undefined>(
+    RATE_LIMIT_CATEGORY_KEY,
+    [context.getHandler(), context.getClass()],
+  );
+  if (typeof declared === 'function') return declared(context.switchToHttp().getRequest<FastifyRequest>());
+  return declared ?? 'default';
+}
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: RATE_LIMIT_STORAGE,
+      inject: [CONFIG, KEY_VALUE_STORE],
+      useFactory: (config: Config, kv: KeyValueStore): RateLimitStorage =>
+        kv.client
+          ? new RedisRateLimitStorage(kv, `${config.redis.keyPrefix}rl:`)
+          : new MemoryRateLimitStorage(),
+    },
+  ],
+  exports: [RATE_LIMIT_STORAGE],
+})
+class RateLimitStorageModule implements OnApplicationShutdown {
+  constructor(@Inject(RATE_LIMIT_STORAGE) private readonly storage: RateLimitStorage) {}
+
+  onApplicationShutdown(): void {
+    if (this.storage instanceof MemoryRateLimitStorage) this.storage.close();
+  }
+}
+
+@Global()
+@Module({
+  imports: [
+    RateLimitStorageModule,
+    ThrottlerModule.forRootAsync({
+      imports: [RateLimitStorageModule],
+      inject: [CONFIG, RATE_LIMIT_STORAGE],
+      useFactory: (config: Config, storage: RateLimitStorage) => ({
+        storage,
+        // One named throttler per category; each applies only to its own routes.
+        throttlers: (Object.keys(CATEGORY_LIMIT) as RateLimitCategory[]).map((category) => ({
+          name: category,
+          limit: config.rateLimits[CATEGORY_LIMIT[category]].limit,
+          ttl: config.rateLimits[CATEGORY_LIMIT[category]].ttlSeconds * 1000,
+          skipIf: (context: ExecutionContext) => categoryOf(context) !== category,
+        })),
+        // The socket address, or X-Forwarded-For only when TRUST_PROXY is set (Fastify decides).
+        getTracker: (request: Record<string, unknown>) => String(request.ip ?? 'unknown'),
+        setHeaders: false,
+      }),
+    }),
+  ],
+  providers: [LoginAttemptsService],
+  exports: [ThrottlerModule, LoginAttemptsService],
+})
+export class RateLimitModule {}
+

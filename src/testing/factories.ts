@@ -1,0 +1,123 @@
+import type { ExecutionContext } from '@nestjs/common';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Role } from '../common/role.enum.js';
+import { Config, Environment, JwtAlgorithm, loadConfig } from '../config/config.js';
+import type { AccessTokenClaims, Principal } from '../tokens/access-token.claims.js';
+import { generateKeyMaterial, LoadedKey, loadKey } from '../tokens/key-material.js';
+import type { SigningKeysService } from '../tokens/signing-keys.service.js';
+import { TokenRevocationService } from '../tokens/token-revocation.service.js';
+
+/** Small builders of test data for unit specs. Nothing here touches a database or Redis. */
+
+export const TEST_ISSUER = 'https://auth.test.local';
+export const TEST_AUDIENCE = 'test-services';
+
+/** A secret that passes the production rules: 32 random bytes, base64url. */
+export function strongSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** An environment that a production deployment would accept. */
+export function productionEnv(overrides: Environment = {}): Environment {
+  return {
+    NODE_ENV: 'production',
+    DATABASE_URL: 'postgres://auth:auth@db.internal:5432/auth',
+    REDIS_URL: 'redis://cache.internal:6379',
+    KEY_ENCRYPTION_SECRET: strongSecret(),
+    ...overrides,
+  };
+}
+
+/** A validated config for services under test, with a fixed issuer and audience. */
+export function testConfig(overrides: Environment = {}): Config {
+  return loadConfig({ NODE_ENV: 'test', JWT_ISSUER: TEST_ISSUER, JWT_AUDIENCE: TEST_AUDIENCE, ...overrides });
+}
+
+/** A freshly generated signing key, loaded as `KeyObject`s. */
+export function newSigningKey(algorithm: JwtAlgorithm = 'RS256', options: { retired?: boolean } = {}): LoadedKey {
+  const material = generateKeyMaterial(algorithm);
+  return loadKey(material.kid, algorithm, material.privateBytes, material.publicJwk, options.retired ?? false);
+}
+
+/**
+ * An in-memory stand-in for `SigningKeysService`: the first key is active,
+ * every key verifies, and an unknown kid is simply not found.
+ */
+export class FakeSigningKeys implements Pick<SigningKeysService, 'activeKey' | 'verificationKey' | 'algorithm'> {
+  private readonly keys: Map<string, LoadedKey>;
+
+  constructor(
+    private readonly active: LoadedKey,
+    ...others: LoadedKey[]
+  ) {
+    this.keys = new Map([active, ...others].map((key) => [key.kid, key]));
+  }
+
+  get algorithm(): JwtAlgorithm {
+    return this.active.algorithm;
+  }
+
+  activeKey(): LoadedKey {
+    return this.active;
+  }
+
+  verificationKey(kid: string): LoadedKey | undefined {
+    return this.keys.get(kid);
+  }
+
+  asService(): SigningKeysService {
+    return this as unknown as SigningKeysService;
+  }
+}
+
+/** The claims of a valid, just-issued user access token. */
+export function accessTokenClaims(overrides: Partial<AccessTokenClaims> = {}): AccessTokenClaims {
+  const iat = Math.floor(Date.now() / 1000);
+  return {
+    iss: TEST_ISSUER,
+    aud: TEST_AUDIENCE,
+    sub: randomUUID(),
+    iat,
+    exp: iat + 900,
+    jti: TokenRevocationService.newTokenId(),
+    sid: randomUUID(),
+    roles: [Role.User],
+    ...overrides,
+  };
+}
+
+/** A verified caller as guards see it: a signed-in user unless overridden. */
+export function newPrincipal(overrides: Partial<Principal> = {}): Principal {
+  const claims = accessTokenClaims();
+  return {
+    subject: claims.sub,
+    userId: claims.sub,
+    clientId: null,
+    roles: claims.roles,
+    sessionId: claims.sid!,
+    tokenId: claims.jti,
+    issuedAt: claims.iat,
+    expiresAt: claims.exp,
+    claims,
+    ...overrides,
+  };
+}
+
+export interface HttpContextOptions {
+  controller: abstract new (...args: never[]) => unknown;
+  handler: string;
+  request?: { headers?: Record<string, string>; user?: Principal };
+}
+
+/** The part of an `ExecutionContext` that guards read: handler, class and the HTTP request. */
+export function httpContext({ controller, handler, request = {} }: HttpContextOptions): ExecutionContext {
+  const req = { headers: {}, ...request };
+  const method = (controller.prototype as Record<string, unknown>)[handler];
+  if (typeof method !== 'function') throw new Error(`${controller.name} has no handler ${handler}`);
+  return {
+    getHandler: () => method,
+    getClass: () => controller,
+    getType: () => 'http',
+    switchToHttp: () => ({ getRequest: () => req, getResponse: () => ({}), getNext: () => undefined }),
+  } as unknown as ExecutionContext;
+}
