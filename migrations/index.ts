@@ -1,8 +1,9 @@
-import { CreateSchema1763856000000 } from './1763856000000-CreateSchema.js';
+import { CreateSchema1795392000000 } from './1795392000000-CreateSchema.js';
+import { AddOAuthClients1795399200000 } from './1795399200000-AddOAuthClients.js';
 
 /**
  * Every migration, oldest first. Listed rather than globbed so that the same
  * list loads under tsc output, tsx and the test runner; a test checks that no
  * file in this folder is missing from it.
  */
-export const migrations = [CreateSchema1763856000000];
+export const migrations = [CreateSchema1795392000000, AddOAuthClients1795399200000];

@@ -11,12 +11,17 @@ import { RolesGuard } from './guards/roles.guard.js';
 import { JwtStrategy } from './strategies/jwt.strategy.js';
 import { LocalStrategy } from './strategies/local.strategy.js';
 import { WellKnownController } from './well-known.controller.js';
+import { OAuthController } from './oauth.controller.js';
+import { AdminKeysController } from './admin-keys.controller.js';
+import { OAuthService } from './oauth.service.js';
+import { ClientsModule } from '../clients/clients.module.js';
 
 @Module({
-  imports: [PassportModule, UsersModule, TokensModule],
-  controllers: [AuthController, WellKnownController],
+  imports: [PassportModule, UsersModule, TokensModule, ClientsModule],
+  controllers: [AuthController, OAuthController, WellKnownController, AdminKeysController],
   providers: [
     AuthService,
+    OAuthService,
     LocalStrategy,
     JwtStrategy,
     // Order matters: rate limits first (they also shield login), then the token, then roles.

@@ -121,3 +121,13 @@ export function httpContext({ controller, handler, request = {} }: HttpContextOp
     switchToHttp: () => ({ getRequest: () => req, getResponse: () => ({}), getNext: () => undefined }),
   } as unknown as ExecutionContext;
 }
+
+/** What `act` throws (or rejects with), so a spec can assert on its fields; fails if nothing is thrown. */
+export async function caught(act: () => unknown): Promise<unknown> {
+  try {
+    await act();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error, but none was thrown');
+}

@@ -91,6 +91,30 @@ export class AccessTokensService {
     return key.verificationKey;
   }
 
+  /**
+   * Full verification outside the HTTP guard (introspection, revocation):
+   * signature, issuer, audience, expiry, then `toPrincipal`. Does not consult
+   * the blocklist; callers that need liveness ask `BlocklistService` too.
+   */
+  verify(rawToken: string): Principal {
+    const key = this.keyForToken(rawToken);
+    const options = this.verifyOptions;
+    let payload: unknown;
+    try {
+      payload = this.jwt.verify(rawToken, {
+        publicKey: key as unknown as string,
+        algorithms: [...options.algorithms],
+        issuer: options.issuer,
+        audience: options.audience,
+        clockTolerance: options.clockTolerance,
+      });
+    } catch (error) {
+      const expired = (error as Error).name === 'TokenExpiredError';
+      throw new TokenError(expired ? 'expired' : 'malformed', expired ? 'token has expired' : 'invalid token');
+    }
+    return this.toPrincipal(payload);
+  }
+
   /** Checks what the JWT library leaves optional, and shapes the caller. */
   toPrincipal(payload: unknown): Principal {
     const claims = payload as Partial<AccessTokenClaims>;

@@ -103,6 +103,17 @@ export class RefreshSessionsService {
     return this.repository.revokeAllForUser(userId, reason, keepFamilyId);
   }
 
+  /** Whether this token is the family's current one and still usable. */
+  isCurrent(session: RefreshSession): boolean {
+    const idleLimit = Date.now() - this.config.auth.refreshIdleTtl * 1000;
+    return (
+      !session.spentAt &&
+      !session.revokedAt &&
+      session.expiresAt.getTime() > Date.now() &&
+      session.createdAt.getTime() > idleLimit
+    );
+  }
+
   isLive(familyId: string): Promise<boolean> {
     return this.repository.isFamilyLive(familyId);
   }

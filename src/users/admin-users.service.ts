@@ -1,6 +1,8 @@
 import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { Role } from '../common/role.enum.js';
 import { TokenRevocationService } from '../tokens/token-revocation.service.js';
+import { RefreshSessionsService } from '../tokens/refresh-sessions.service.js';
+import type { RefreshSession } from '../tokens/entities/refresh-session.entity.js';
 import { AdminUpdateUserDto } from './dto/admin-update-user.dto.js';
 import { ListUsersQueryDto } from './dto/list-users-query.dto.js';
 import { User } from './entities/user.entity.js';
@@ -13,6 +15,7 @@ export class AdminUsersService {
   constructor(
     private readonly users: UsersRepository,
     private readonly revocation: TokenRevocationService,
+    private readonly sessions: RefreshSessionsService,
   ) {}
 
   list(query: ListUsersQueryDto): Promise<[User[], number]> {
@@ -60,6 +63,16 @@ export class AdminUsersService {
     // Sessions went with the row (ON DELETE CASCADE); the cutoff voids access tokens already out.
     await this.revocation.revokeUser(id, 'admin', false);
     this.logger.log({ event: 'admin.user_deleted', actorId, userId: id });
+  }
+
+  async listSessions(id: string): Promise<RefreshSession[]> {
+    await this.get(id);
+    return this.sessions.listLive(id);
+  }
+
+  async revokeSessions(id: string): Promise<void> {
+    await this.get(id);
+    await this.revocation.revokeUser(id, 'admin', true);
   }
 
   private async assertAnotherAdmin(manager: Parameters<Parameters<UsersRepository['transaction']>[0]>[0], id: string) {

@@ -36,14 +36,14 @@ describe(PasswordHasher.name, () => {
   describe('a bcrypt hash from an older system', () => {
     it('verifies and asks to be upgraded', async () => {
       const password = newPassword();
-      const stored = await bcryptHash(password, 4);
+      const stored = await bcryptHash(password, { cost: 4 });
       expect(stored).toMatch(/^\$2b\$04\$/);
 
       await expect(sut.verify(stored, password)).resolves.toEqual({ valid: true, needsRehash: true });
     });
 
     it('refuses a wrong password without asking for an upgrade', async () => {
-      const stored = await bcryptHash(newPassword(), 4);
+      const stored = await bcryptHash(newPassword(), { cost: 4 });
 
       await expect(sut.verify(stored, newPassword())).resolves.toEqual({ valid: false, needsRehash: false });
     });

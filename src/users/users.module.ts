@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { AdminBootstrapService } from './admin-bootstrap.service.js';
 import { AdminUsersController } from './admin-users.controller.js';
+import { AdminSessionsController } from './admin-sessions.controller.js';
 import { AdminUsersService } from './admin-users.service.js';
 import { User } from './entities/user.entity.js';
 import { PasswordHasher } from './password-hasher.service.js';
@@ -13,7 +14,7 @@ import { UsersService } from './users.service.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([User]), TokensModule],
-  controllers: [UsersController, AdminUsersController],
+  controllers: [UsersController, AdminUsersController, AdminSessionsController],
   providers: [
     UsersRepository,
     UsersService,

@@ -43,6 +43,7 @@ export class OAuthException extends HttpException {
     description: string,
     status = 400,
     readonly basicChallenge = false,
+    readonly retryAfterSeconds?: number,
   ) {
     super(description, status);
   }

@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class CreateSchema1763856000000 implements MigrationInterface {
-  name = 'CreateSchema1763856000000';
+export class CreateSchema1795392000000 implements MigrationInterface {
+  name = 'CreateSchema1795392000000';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`

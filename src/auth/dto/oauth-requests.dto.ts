@@ -1,0 +1,87 @@
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+
+export const GRANT_TYPES = ['password', 'refresh_token', 'client_credentials'] as const;
+export type GrantType = (typeof GRANT_TYPES)[number];
+
+/** Client authentication in the body (RFC 6749 §2.3.1); HTTP Basic is the alternative, never both. */
+export class ClientCredentialsFields {
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  client_id?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  client_secret?: string;
+}
+
+/** RFC 6749 token request, form-encoded. Unknown parameters are ignored, as §3.2 requires. */
+export class TokenRequestDto extends ClientCredentialsFields {
+  /** password, refresh_token or client_credentials */
+  @IsString()
+  @MaxLength(64)
+  grant_type: string;
+
+  /** Username or email (password grant). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(254)
+  username?: string;
+
+  /** Password (password grant). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  password?: string;
+
+  /** Refresh token (refresh_token grant). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  refresh_token?: string;
+
+  /** Accepted and ignored: access is expressed by roles. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  scope?: string;
+}
+
+/** RFC 7009 revocation request. */
+export class RevokeRequestDto extends ClientCredentialsFields {
+  @IsString()
+  @MaxLength(4096)
+  token: string;
+
+  @IsOptional()
+  @IsIn(['access_token', 'refresh_token'])
+  token_type_hint?: string;
+}
+
+/** RFC 7662 introspection request. */
+export class IntrospectRequestDto extends ClientCredentialsFields {
+  @IsString()
+  @MaxLength(4096)
+  token: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  token_type_hint?: string;
+}
+
+/** RFC 7662 §2.2. An inactive token is exactly `{ "active": false }`. */
+export class IntrospectionResponseDto {
+  active: boolean;
+  token_type?: 'access_token' | 'refresh_token';
+  sub?: string;
+  client_id?: string;
+  roles?: string[];
+  sid?: string;
+  jti?: string;
+  iss?: string;
+  aud?: string;
+  iat?: number;
+  exp?: number;
+}

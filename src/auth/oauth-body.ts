@@ -1,0 +1,60 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import type { FastifyRequest } from 'fastify';
+import { OAuthException } from '../common/filters/problem-details.filter.js';
+import { ClientCredentialsFields } from './dto/oauth-requests.dto.js';
+
+/**
+ * OAuth2 endpoints validate their own bodies: unknown parameters are ignored
+ * (RFC 6749 §3.2) and errors take the RFC 6749 §5.2 shape, unlike the rest of
+ * the API.
+ */
+export function parseOAuthBody<T extends object>(type: new () => T, request: FastifyRequest): T {
+  const body = request.body;
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new OAuthException('invalid_request', 'The request body must be form-encoded parameters');
+  }
+  const dto = plainToInstance(type, body);
+  const errors = validateSync(dto, { whitelist: true, forbidNonWhitelisted: false });
+  if (errors.length > 0) {
+    const fields = errors.map((error) => error.property).join(', ');
+    throw new OAuthException('invalid_request', `Missing or malformed parameter: ${fields}`);
+  }
+  return dto;
+}
+
+export interface PresentedClient {
+  clientId: string;
+  clientSecret: string;
+}
+
+/**
+ * Client credentials from HTTP Basic or the body (RFC 6749 §2.3.1), never
+ * both; `null` when the request carries none.
+ */
+export function presentedClient(request: FastifyRequest, body: ClientCredentialsFields): PresentedClient | null {
+  const header = request.headers.authorization;
+  const basic = header && /^basic\s+/i.test(header) ? header.replace(/^basic\s+/i, '') : null;
+  const inBody = body.client_id !== undefined || body.client_secret !== undefined;
+  if (basic !== null && inBody) {
+    throw new OAuthException('invalid_request', 'Use one client authentication method, not both');
+  }
+  if (basic !== null) {
+    const decoded = Buffer.from(basic, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) throw new OAuthException('invalid_client', 'Malformed Basic credentials', 401, true);
+    try {
+      return {
+        clientId: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')),
+        clientSecret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')),
+      };
+    } catch {
+      throw new OAuthException('invalid_client', 'Malformed Basic credentials', 401, true);
+    }
+  }
+  if (!inBody) return null;
+  if (!body.client_id || !body.client_secret) {
+    throw new OAuthException('invalid_client', 'client_id and client_secret are both required', 401, true);
+  }
+  return { clientId: body.client_id, clientSecret: body.client_secret };
+}

@@ -1,0 +1,19 @@
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsEnum, IsOptional, IsString, Length } from 'class-validator';
+import { Role } from '../../common/role.enum.js';
+
+export class CreateClientDto {
+  /** What the service is. @example billing-service */
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @IsString()
+  @Length(1, 100)
+  name: string;
+
+  /** Roles carried by the client's tokens (none by default). */
+  @IsOptional()
+  @IsArray()
+  @ArrayUnique()
+  @ArrayMaxSize(10)
+  @IsEnum(Role, { each: true })
+  roles?: Role[];
+}

@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { OAuthClient } from './entities/oauth-client.entity.js';
+
+@Injectable()
+export class OAuthClientsRepository {
+  constructor(@InjectRepository(OAuthClient) private readonly clients: Repository<OAuthClient>) {}
+
+  insert(client: Partial<OAuthClient>): Promise<OAuthClient> {
+    return this.clients.save(this.clients.create(client));
+  }
+
+  /** The only query that loads a secret hash. */
+  findByClientIdWithSecret(clientId: string): Promise<OAuthClient | null> {
+    return this.clients
+      .createQueryBuilder('client')
+      .addSelect('client.secretHash')
+      .where('client.client_id = :clientId', { clientId })
+      .getOne();
+  }
+
+  listAll(): Promise<OAuthClient[]> {
+    return this.clients.find({ order: { createdAt: 'DESC' } });
+  }
+
+  async delete(clientId: string): Promise<boolean> {
+    const result = await this.clients.delete({ clientId });
+    return (result.affected ?? 0) > 0;
+  }
+}

@@ -1,0 +1,54 @@
+import { Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { CreateClientDto } from './dto/create-client.dto.js';
+import { OAuthClient } from './entities/oauth-client.entity.js';
+import { OAuthClientsRepository } from './oauth-clients.repository.js';
+
+const CLIENT_ID_PATTERN = /^svc_[A-Za-z0-9_-]{16}$/;
+const hashSecret = (secret: string) => createHash('sha256').update(secret).digest();
+/** Compared against when the client id is unknown, so timing does not reveal which ids exist. */
+const DUMMY_HASH = hashSecret('unknown client');
+
+export interface CreatedClient {
+  client: OAuthClient;
+  secret: string;
+}
+
+@Injectable()
+export class OAuthClientsService {
+  private readonly logger = new Logger('AuthEvents');
+
+  constructor(private readonly clients: OAuthClientsRepository) {}
+
+  async create(dto: CreateClientDto): Promise<CreatedClient> {
+    const clientId = `svc_${randomBytes(12).toString('base64url')}`;
+    const secret = randomBytes(32).toString('base64url');
+    const client = await this.clients.insert({
+      clientId,
+      name: dto.name,
+      roles: dto.roles ?? [],
+      secretHash: hashSecret(secret),
+    });
+    delete client.secretHash;
+    this.logger.log({ event: 'client.created', clientId });
+    return { client, secret };
+  }
+
+  /** The client if id and secret match and it is enabled; `null` otherwise. */
+  async authenticate(clientId: string, secret: string): Promise<OAuthClient | null> {
+    const client = CLIENT_ID_PATTERN.test(clientId) ? await this.clients.findByClientIdWithSecret(clientId) : null;
+    const matches = timingSafeEqual(client?.secretHash ?? DUMMY_HASH, hashSecret(secret));
+    if (!client || !matches || client.disabled) return null;
+    delete client.secretHash;
+    return client;
+  }
+
+  list(): Promise<OAuthClient[]> {
+    return this.clients.listAll();
+  }
+
+  async delete(clientId: string): Promise<void> {
+    if (!(await this.clients.delete(clientId))) throw new NotFoundException('Client not found');
+    this.logger.log({ event: 'client.deleted', clientId });
+  }
+}
