@@ -69,7 +69,8 @@ class RateLimitStorageModule implements OnApplicationShutdown {
           skipIf: (context: ExecutionContext) => categoryOf(context) !== category,
         })),
         // The socket address, or X-Forwarded-For only when TRUST_PROXY is set (Fastify decides).
-        getTracker: (request: Record<string, unknown>) => String(request.ip ?? 'unknown'),
+        getTracker: (request: Record<string, unknown>) =>
+          typeof request.ip === 'string' ? request.ip : 'unknown',
         setHeaders: false,
       }),
     }),

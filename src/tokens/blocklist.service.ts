@@ -76,11 +76,13 @@ export class BlocklistService implements OnModuleInit {
       this.key('nbf', token.subject),
       this.markerKey,
     ];
-    let [jti, sid, notBefore, marker] = await this.kv.run((store) => store.mget(...keys));
-    if (marker === undefined) {
+    let values = await this.kv.run((store) => store.mget(...keys));
+    if (values[3] === undefined) {
+      // The marker is gone: the store lost its data. Rebuild before answering.
       await this.rebuildIfMissing();
-      [jti, sid, notBefore] = await this.kv.run((store) => store.mget(...keys));
+      values = await this.kv.run((store) => store.mget(...keys));
     }
+    const [jti, sid, notBefore] = values;
     return jti !== undefined || sid !== undefined || (typeof notBefore === 'number' && token.issuedAtMs < notBefore);
   }
 

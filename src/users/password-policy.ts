@@ -6,7 +6,7 @@ import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../common/validation/f
  * maintained by zxcvbn-ts (about 49 000 entries). Compared case-insensitively.
  */
 const COMMON_PASSWORDS: ReadonlySet<string> = new Set(
-  (dictionary['passwords-common'] as string[]).map((password) => password.toLowerCase()),
+  dictionary['passwords-common'].map((password) => password.toLowerCase()),
 );
 
 export interface PasswordContext {

@@ -26,7 +26,8 @@ export class LocalAuthGuard extends AuthGuard('local') {
 
   override handleRequest<T>(error: unknown, user: T | false): T {
     if (error instanceof HttpException) throw error;
-    if (error || !user) throw error ?? new Error('authentication failed');
+    if (error instanceof Error) throw error;
+    if (!user) throw new Error('authentication failed');
     return user;
   }
 }
