@@ -1,11 +1,55 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import cluster from 'node:cluster';
 import { performance } from 'node:perf_hooks';
 import { createApp } from './app.factory.js';
-import { ConfigError, loadConfig } from './config/config.js';
+import { Config, ConfigError, loadConfig } from './config/config.js';
 
-async function bootstrap(): Promise<void> {
-  let config;
+const logger = new Logger('Bootstrap');
+
+async function serve(config: Config): Promise<void> {
+  const app = await createApp(process.env);
+  app.enableShutdownHooks();
+  await app.listen(config.app.port, config.app.host);
+  const mode = `${config.database.url ? 'PostgreSQL' : 'embedded PostgreSQL'} + ${config.redis.url ? 'Redis' : 'in-process store'}`;
+  const worker = cluster.isWorker ? ` worker ${cluster.worker!.id}` : '';
+  logger.log(
+    `listening on ${await app.getUrl()}${worker} (${mode}); docs at /docs; started in ${Math.round(performance.now())} ms`,
+  );
+}
+
+/**
+ * WEB_CONCURRENCY > 1: one worker process per core sharing the port
+ * (node:cluster). Everything that must be global lives in PostgreSQL and
+ * Redis, so workers are as interchangeable as separate machines.
+ */
+function supervise(workers: number): void {
+  logger.log(`starting ${workers} worker processes`);
+  for (let i = 0; i < workers; i++) cluster.fork();
+  let stopping = false;
+  let recentExits: number[] = [];
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    const now = Date.now();
+    recentExits = [...recentExits.filter((at) => now - at < 30_000), now];
+    // A worker that cannot start (bad database URL, pending migrations) would otherwise respawn forever.
+    if (recentExits.length > workers * 2) {
+      logger.fatal('workers keep exiting; giving up');
+      process.exit(1);
+    }
+    logger.warn(`worker ${worker.id} exited (${signal ?? code}); starting a replacement`);
+    cluster.fork();
+  });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      stopping = true;
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.kill(signal);
+    });
+  }
+}
+
+function main(): void {
+  let config: Config;
   try {
     config = loadConfig(process.env);
   } catch (error) {
@@ -15,16 +59,14 @@ async function bootstrap(): Promise<void> {
     }
     throw error;
   }
-  const app = await createApp(process.env);
-  app.enableShutdownHooks();
-  await app.listen(config.app.port, config.app.host);
-  const mode = `${config.database.url ? 'PostgreSQL' : 'embedded PostgreSQL'} + ${config.redis.url ? 'Redis' : 'in-process store'}`;
-  new Logger('Bootstrap').log(
-    `listening on ${await app.getUrl()} (${mode}); docs at /docs; started in ${Math.round(performance.now())} ms`,
-  );
+  if (config.webConcurrency > 1 && cluster.isPrimary) {
+    supervise(config.webConcurrency);
+    return;
+  }
+  serve(config).catch((error: unknown) => {
+    logger.fatal(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  });
 }
 
-bootstrap().catch((error: unknown) => {
-  new Logger('Bootstrap').fatal(error instanceof Error ? error.message : String(error));
-  process.exit(1);
-});
+main();

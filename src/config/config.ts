@@ -201,6 +201,13 @@ export function loadConfig(env: Environment): Config {
     rateLimits[name] = { limit: Number(match[1]), ttlSeconds: Number(match[2]) };
   }
 
+  const webConcurrency = integer('WEB_CONCURRENCY', 1, 1, 64);
+  if (webConcurrency > 1 && (!databaseUrl || !redisUrl)) {
+    problems.push(
+      'WEB_CONCURRENCY above 1 needs DATABASE_URL and REDIS_URL: the embedded database and in-process stores belong to one process',
+    );
+  }
+
   const issuer = read('JWT_ISSUER') ?? `http://localhost:${port}`;
   const schema = read('DATABASE_SCHEMA');
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
@@ -247,7 +254,7 @@ export function loadConfig(env: Environment): Config {
       username: read('ADMIN_USERNAME')?.toLowerCase(),
     },
     rateLimits,
-    webConcurrency: integer('WEB_CONCURRENCY', 1, 1, 64),
+    webConcurrency,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
