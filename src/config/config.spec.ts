@@ -18,7 +18,12 @@ describe(loadConfig.name, () => {
 
     it('runs in development on the embedded database and in-process stores', () => {
       const config = sut();
-      expect(config.app).toMatchObject({ nodeEnv: 'development', production: false, port: 3000, logFormat: 'text' });
+      expect(config.app).toMatchObject({
+        nodeEnv: 'development',
+        production: false,
+        port: 3000,
+        logFormat: 'text',
+      });
       expect(config.database.url).toBeUndefined();
       expect(config.redis).toEqual({ url: undefined, keyPrefix: 'auth:' });
     });
@@ -87,13 +92,16 @@ describe(loadConfig.name, () => {
       expect(config.auth.keyEncryptionSecret).toBe(env.KEY_ENCRYPTION_SECRET);
     });
 
-    it.each(['DATABASE_URL', 'REDIS_URL', 'KEY_ENCRYPTION_SECRET'])('refuses to start without %s', (name) => {
-      const problems = problemsOf(productionEnv({ [name]: undefined }));
+    it.each(['DATABASE_URL', 'REDIS_URL', 'KEY_ENCRYPTION_SECRET'])(
+      'refuses to start without %s',
+      (name) => {
+        const problems = problemsOf(productionEnv({ [name]: undefined }));
 
-      expect(problems).toHaveLength(1);
-      expect(problems[0]).toContain(`${name}`);
-      expect(problems[0]).toContain('required in production');
-    });
+        expect(problems).toHaveLength(1);
+        expect(problems[0]).toContain(`${name}`);
+        expect(problems[0]).toContain('required in production');
+      },
+    );
 
     it.each([
       ['a 31-byte secret', strongSecret().slice(0, 31)],
@@ -109,16 +117,19 @@ describe(loadConfig.name, () => {
     it('accepts a secret of exactly 32 bytes', () => {
       const secret = strongSecret().slice(0, 32);
 
-      expect(loadConfig(productionEnv({ KEY_ENCRYPTION_SECRET: secret })).auth.keyEncryptionSecret).toBe(secret);
+      expect(
+        loadConfig(productionEnv({ KEY_ENCRYPTION_SECRET: secret })).auth.keyEncryptionSecret,
+      ).toBe(secret);
     });
 
     it('requires JWT_SECRET when signing with HS256', () => {
       expect(problemsOf(productionEnv({ JWT_ALGORITHM: 'HS256' }))).toEqual([
         'JWT_SECRET (at least 32 bytes) is required for HS256 in production',
       ]);
-      expect(loadConfig(productionEnv({ JWT_ALGORITHM: 'HS256', JWT_SECRET: strongSecret() })).auth.algorithm).toBe(
-        'HS256',
-      );
+      expect(
+        loadConfig(productionEnv({ JWT_ALGORITHM: 'HS256', JWT_SECRET: strongSecret() })).auth
+          .algorithm,
+      ).toBe('HS256');
     });
 
     it('never makes up an admin password', () => {
@@ -128,7 +139,8 @@ describe(loadConfig.name, () => {
     });
 
     it('reports every problem together in one error', () => {
-      const act = () => loadConfig({ NODE_ENV: 'production', PORT: 'eighty', KEY_ENCRYPTION_SECRET: 'secret' });
+      const act = () =>
+        loadConfig({ NODE_ENV: 'production', PORT: 'eighty', KEY_ENCRYPTION_SECRET: 'secret' });
 
       expect(act).toThrow(ConfigError);
       for (const name of ['PORT', 'DATABASE_URL', 'REDIS_URL', 'KEY_ENCRYPTION_SECRET']) {

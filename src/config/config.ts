@@ -1,3 +1,4 @@
+import { passwordProblems } from '../users/password-policy.js';
 import { parseDurationSeconds } from './duration.js';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -171,8 +172,9 @@ export function loadConfig(env: Environment): Config {
   if (adminPassword !== undefined && adminEmail === undefined) {
     problems.push('ADMIN_PASSWORD is set but ADMIN_EMAIL is not');
   }
-  if (adminPassword !== undefined && (adminPassword.length < 10 || adminPassword.length > 128)) {
-    problems.push('ADMIN_PASSWORD must be 10 to 128 characters');
+  if (adminPassword !== undefined) {
+    const refused = passwordProblems(adminPassword, { email: adminEmail, username: read('ADMIN_USERNAME') });
+    if (refused.length > 0) problems.push(`ADMIN_PASSWORD is refused: ${refused.join('; ')}`);
   }
 
   if (production) {

@@ -29,12 +29,20 @@ describe('migrations', () => {
     expect(file).toMatch(FILE_NAME);
   });
 
-  it.each(files)('%s exports one migration class, VerbNoun<epoch-ms>, listed exactly once', async (file) => {
-    const module = (await import(path.join(MIGRATIONS_DIR, file))) as Record<string, { name: string }>;
+  it.each(files)(
+    '%s exports one migration class, VerbNoun<epoch-ms>, listed exactly once',
+    async (file) => {
+      const module = (await import(path.join(MIGRATIONS_DIR, file))) as Record<
+        string,
+        { name: string }
+      >;
 
-    expect(Object.values(module).map((exported) => exported.name)).toEqual([expectedClassName(file)]);
-    expect(listed.filter((name) => name === expectedClassName(file))).toHaveLength(1);
-  });
+      expect(Object.values(module).map((exported) => exported.name)).toEqual([
+        expectedClassName(file),
+      ]);
+      expect(listed.filter((name) => name === expectedClassName(file))).toHaveLength(1);
+    },
+  );
 
   it('lists every file and nothing else, oldest first', () => {
     expect(listed).toEqual(files.map(expectedClassName));
@@ -43,7 +51,11 @@ describe('migrations', () => {
   it('gives every migration an up and a down, and a name TypeORM records', () => {
     for (const Migration of migrations) {
       const instance = new Migration();
-      expect(instance).toMatchObject({ name: Migration.name, up: expect.any(Function), down: expect.any(Function) });
+      expect(instance).toMatchObject({
+        name: Migration.name,
+        up: expect.any(Function),
+        down: expect.any(Function),
+      });
     }
   });
 });

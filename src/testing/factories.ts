@@ -30,20 +30,37 @@ export function productionEnv(overrides: Environment = {}): Environment {
 
 /** A validated config for services under test, with a fixed issuer and audience. */
 export function testConfig(overrides: Environment = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', JWT_ISSUER: TEST_ISSUER, JWT_AUDIENCE: TEST_AUDIENCE, ...overrides });
+  return loadConfig({
+    NODE_ENV: 'test',
+    JWT_ISSUER: TEST_ISSUER,
+    JWT_AUDIENCE: TEST_AUDIENCE,
+    ...overrides,
+  });
 }
 
 /** A freshly generated signing key, loaded as `KeyObject`s. */
-export function newSigningKey(algorithm: JwtAlgorithm = 'RS256', options: { retired?: boolean } = {}): LoadedKey {
+export function newSigningKey(
+  algorithm: JwtAlgorithm = 'RS256',
+  options: { retired?: boolean } = {},
+): LoadedKey {
   const material = generateKeyMaterial(algorithm);
-  return loadKey(material.kid, algorithm, material.privateBytes, material.publicJwk, options.retired ?? false);
+  return loadKey(
+    material.kid,
+    algorithm,
+    material.privateBytes,
+    material.publicJwk,
+    options.retired ?? false,
+  );
 }
 
 /**
  * An in-memory stand-in for `SigningKeysService`: the first key is active,
  * every key verifies, and an unknown kid is simply not found.
  */
-export class FakeSigningKeys implements Pick<SigningKeysService, 'activeKey' | 'verificationKey' | 'algorithm'> {
+export class FakeSigningKeys implements Pick<
+  SigningKeysService,
+  'activeKey' | 'verificationKey' | 'algorithm'
+> {
   private readonly keys: Map<string, LoadedKey>;
 
   constructor(
@@ -110,7 +127,11 @@ export interface HttpContextOptions {
 }
 
 /** The part of an `ExecutionContext` that guards read: handler, class and the HTTP request. */
-export function httpContext({ controller, handler, request = {} }: HttpContextOptions): ExecutionContext {
+export function httpContext({
+  controller,
+  handler,
+  request = {},
+}: HttpContextOptions): ExecutionContext {
   const req = { headers: {}, ...request };
   const method = (controller.prototype as Record<string, unknown>)[handler];
   if (typeof method !== 'function') throw new Error(`${controller.name} has no handler ${handler}`);
@@ -118,7 +139,11 @@ export function httpContext({ controller, handler, request = {} }: HttpContextOp
     getHandler: () => method,
     getClass: () => controller,
     getType: () => 'http',
-    switchToHttp: () => ({ getRequest: () => req, getResponse: () => ({}), getNext: () => undefined }),
+    switchToHttp: () => ({
+      getRequest: () => req,
+      getResponse: () => ({}),
+      getNext: () => undefined,
+    }),
   } as unknown as ExecutionContext;
 }
 

@@ -28,7 +28,11 @@ function forge(header: Header, payload: object, sign: (input: string) => Buffer)
 }
 
 /** A correctly signed token with our claims, and the header fields given. */
-function signedToken(key: LoadedKey, header: Header = {}, claims: object = accessTokenClaims()): string {
+function signedToken(
+  key: LoadedKey,
+  header: Header = {},
+  claims: object = accessTokenClaims(),
+): string {
   return jwt.sign(claims, key.signingKey, {
     algorithm: key.algorithm,
     header: { alg: key.algorithm, typ: 'at+jwt', kid: key.kid, ...header },
@@ -61,7 +65,10 @@ describe(AccessTokensService.name, () => {
   /** What the JWT strategy does: key by kid, library checks with our options, then our own checks. */
   function verify(token: string, verificationKey: KeyObject = sut.keyForToken(token)) {
     const options = sut.verifyOptions;
-    const payload = jwt.verify(token, verificationKey, { ...options, algorithms: [...options.algorithms] });
+    const payload = jwt.verify(token, verificationKey, {
+      ...options,
+      algorithms: [...options.algorithms],
+    });
     return sut.toPrincipal(payload);
   }
 
@@ -69,7 +76,11 @@ describe(AccessTokensService.name, () => {
     it('signs an access token (typ at+jwt) with the active key, naming its kid', () => {
       const { token } = sut.issue(newIssueRequest());
 
-      expect(jwt.decode(token, { complete: true })?.header).toEqual({ alg: 'RS256', typ: 'at+jwt', kid: key.kid });
+      expect(jwt.decode(token, { complete: true })?.header).toEqual({
+        alg: 'RS256',
+        typ: 'at+jwt',
+        kid: key.kid,
+      });
     });
 
     it('carries issuer, audience, subject, session, roles and a UUIDv7 id, for the configured lifetime', () => {
@@ -116,11 +127,20 @@ describe(AccessTokensService.name, () => {
     });
 
     it('issues a service token with client_id and no session', () => {
-      const request = newIssueRequest({ subject: 'client:billing', sessionId: undefined, clientId: 'billing' });
+      const request = newIssueRequest({
+        subject: 'client:billing',
+        sessionId: undefined,
+        clientId: 'billing',
+      });
 
       const principal = verify(sut.issue(request).token);
 
-      expect(principal).toMatchObject({ subject: 'client:billing', userId: null, clientId: 'billing', sessionId: null });
+      expect(principal).toMatchObject({
+        subject: 'client:billing',
+        userId: null,
+        clientId: 'billing',
+        sessionId: null,
+      });
     });
   });
 
@@ -136,7 +156,9 @@ describe(AccessTokensService.name, () => {
     });
 
     it('refuses a token without a kid', () => {
-      expect(tokenErrorCode(() => sut.keyForToken(signedToken(key, { kid: undefined })))).toBe('unknown_key');
+      expect(tokenErrorCode(() => sut.keyForToken(signedToken(key, { kid: undefined })))).toBe(
+        'unknown_key',
+      );
     });
 
     it.each([
@@ -145,7 +167,9 @@ describe(AccessTokensService.name, () => {
       ['jwk', { kty: 'oct', k: 'AAAA' }],
       ['crit', ['exp']],
     ])('refuses a header with %s, even when everything else is right', (name, value) => {
-      expect(tokenErrorCode(() => sut.keyForToken(signedToken(key, { [name]: value })))).toBe('forbidden_header');
+      expect(tokenErrorCode(() => sut.keyForToken(signedToken(key, { [name]: value })))).toBe(
+        'forbidden_header',
+      );
     });
 
     it.each(['JWT', undefined])('refuses typ %j: only access tokens are accepted', (typ) => {
@@ -154,8 +178,10 @@ describe(AccessTokensService.name, () => {
 
     it('refuses an HS256 token keyed with our RSA public key (algorithm confusion)', () => {
       const publicPem = key.verificationKey.export({ format: 'pem', type: 'spki' });
-      const token = forge({ alg: 'HS256', typ: 'at+jwt', kid: key.kid }, accessTokenClaims(), (input) =>
-        createHmac('sha256', publicPem).update(input).digest(),
+      const token = forge(
+        { alg: 'HS256', typ: 'at+jwt', kid: key.kid },
+        accessTokenClaims(),
+        (input) => createHmac('sha256', publicPem).update(input).digest(),
       );
 
       expect(() => sut.keyForToken(token)).toThrow(TokenError);
@@ -169,7 +195,9 @@ describe(AccessTokensService.name, () => {
     });
 
     it('refuses alg none', () => {
-      const token = forge({ alg: 'none', typ: 'at+jwt', kid: key.kid }, accessTokenClaims(), () => Buffer.alloc(0));
+      const token = forge({ alg: 'none', typ: 'at+jwt', kid: key.kid }, accessTokenClaims(), () =>
+        Buffer.alloc(0),
+      );
 
       expect(() => sut.keyForToken(token)).toThrow(TokenError);
     });
@@ -223,16 +251,27 @@ describe(AccessTokensService.name, () => {
     });
 
     it('shapes a service token (client_id, no sid) into a principal without a user', () => {
-      const claims = accessTokenClaims({ sub: 'client:billing', sid: undefined, client_id: 'billing' });
+      const claims = accessTokenClaims({
+        sub: 'client:billing',
+        sid: undefined,
+        client_id: 'billing',
+      });
 
-      expect(sut.toPrincipal(claims)).toMatchObject({ userId: null, clientId: 'billing', sessionId: null });
+      expect(sut.toPrincipal(claims)).toMatchObject({
+        userId: null,
+        clientId: 'billing',
+        sessionId: null,
+      });
     });
 
     it.each<[string, () => Record<string, unknown>]>([
       ['has no expiry', () => ({ exp: undefined })],
       ['has no iat', () => ({ iat: undefined })],
       ['is issued in the future', () => ({ iat: now() + 300, exp: now() + 300 + 900 })],
-      ['lives longer than the policy allows', () => ({ iat: now(), exp: now() + 2 * config.auth.accessTokenTtl })],
+      [
+        'lives longer than the policy allows',
+        () => ({ iat: now(), exp: now() + 2 * config.auth.accessTokenTtl }),
+      ],
       ['has no jti', () => ({ jti: undefined })],
       ['has a jti that is not a UUID', () => ({ jti: 'token-1' })],
       ['has no subject', () => ({ sub: undefined })],

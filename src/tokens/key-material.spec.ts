@@ -13,7 +13,9 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi'];
  * private bytes, so it shares nothing with the code under test.
  */
 function rfc7638Thumbprint(privateBytes: Buffer): string {
-  const jwk = createPublicKey(createPrivateKey({ key: privateBytes, format: 'der', type: 'pkcs8' })).export({
+  const jwk = createPublicKey(
+    createPrivateKey({ key: privateBytes, format: 'der', type: 'pkcs8' }),
+  ).export({
     format: 'jwk',
   });
   const canonical =
@@ -23,7 +25,11 @@ function rfc7638Thumbprint(privateBytes: Buffer): string {
   return createHash('sha256').update(canonical).digest('base64url');
 }
 
-function signAndVerify(algorithm: JwtAlgorithm, signingKey: KeyObject, verificationKey: KeyObject): unknown {
+function signAndVerify(
+  algorithm: JwtAlgorithm,
+  signingKey: KeyObject,
+  verificationKey: KeyObject,
+): unknown {
   const token = jwt.sign({ sub: 'someone' }, signingKey, { algorithm });
   return jwt.verify(token, verificationKey, { algorithms: [algorithm] });
 }
@@ -39,7 +45,12 @@ describe(generateKeyMaterial.name, () => {
       const material = sut();
 
       expect(material.kid).toBe(rfc7638Thumbprint(material.privateBytes));
-      expect(material.publicJwk).toMatchObject({ ...keyType, kid: material.kid, alg: algorithm, use: 'sig' });
+      expect(material.publicJwk).toMatchObject({
+        ...keyType,
+        kid: material.kid,
+        alg: algorithm,
+        use: 'sig',
+      });
     });
 
     it('keeps every private member out of the public JWK', () => {
@@ -77,14 +88,30 @@ describe(generateKeyMaterial.name, () => {
 });
 
 describe(loadKey.name, () => {
-  it.each(['RS256', 'ES256', 'HS256'] as const)('loads %s key objects that sign and verify', (algorithm) => {
-    const material = generateKeyMaterial(algorithm);
+  it.each(['RS256', 'ES256', 'HS256'] as const)(
+    'loads %s key objects that sign and verify',
+    (algorithm) => {
+      const material = generateKeyMaterial(algorithm);
 
-    const sut = loadKey(material.kid, algorithm, material.privateBytes, material.publicJwk, false);
+      const sut = loadKey(
+        material.kid,
+        algorithm,
+        material.privateBytes,
+        material.publicJwk,
+        false,
+      );
 
-    expect(sut).toMatchObject({ kid: material.kid, algorithm, publicJwk: material.publicJwk, retired: false });
-    expect(signAndVerify(algorithm, sut.signingKey, sut.verificationKey)).toMatchObject({ sub: 'someone' });
-  });
+      expect(sut).toMatchObject({
+        kid: material.kid,
+        algorithm,
+        publicJwk: material.publicJwk,
+        retired: false,
+      });
+      expect(signAndVerify(algorithm, sut.signingKey, sut.verificationKey)).toMatchObject({
+        sub: 'someone',
+      });
+    },
+  );
 
   it.each(['RS256', 'ES256'] as const)('verifies %s with the public half only', (algorithm) => {
     const material = generateKeyMaterial(algorithm);
@@ -96,11 +123,17 @@ describe(loadKey.name, () => {
     expect(sut.retired).toBe(true);
   });
 
-  it.each(['RS256', 'ES256', 'HS256'] as const)("refuses a %s signature made with another key", (algorithm) => {
-    const [mine, theirs] = [generateKeyMaterial(algorithm), generateKeyMaterial(algorithm)].map((material) =>
-      loadKey(material.kid, algorithm, material.privateBytes, material.publicJwk, false),
-    );
+  it.each(['RS256', 'ES256', 'HS256'] as const)(
+    'refuses a %s signature made with another key',
+    (algorithm) => {
+      const [mine, theirs] = [generateKeyMaterial(algorithm), generateKeyMaterial(algorithm)].map(
+        (material) =>
+          loadKey(material.kid, algorithm, material.privateBytes, material.publicJwk, false),
+      );
 
-    expect(() => signAndVerify(algorithm, theirs.signingKey, mine.verificationKey)).toThrow('invalid signature');
-  });
+      expect(() => signAndVerify(algorithm, theirs.signingKey, mine.verificationKey)).toThrow(
+        'invalid signature',
+      );
+    },
+  );
 });

@@ -19,6 +19,17 @@ function tamper(sealed: string): string {
   return [...parts.slice(0, 3), ciphertext.toString('base64url')].join('.');
 }
 
+/** Keeps only the first `bytes` of the authentication tag: a short tag is far easier to forge. */
+function truncateTag(sealed: string, bytes: number): string {
+  const [version, iv, tag, ciphertext] = sealed.split('.');
+  return [
+    version,
+    iv,
+    Buffer.from(tag, 'base64url').subarray(0, bytes).toString('base64url'),
+    ciphertext,
+  ].join('.');
+}
+
 describe(KeySealer.name, () => {
   const secret = strongSecret();
   const sut = new KeySealer(secret);
@@ -62,13 +73,23 @@ describe(KeySealer.name, () => {
     expect(() => sut.open(tamper(sealed), kid)).toThrow();
   });
 
+  it.each([4, 12])('refuses an authentication tag cut to %i bytes', (bytes) => {
+    const kid = newKid();
+    const sealed = sut.seal(privateKeyBytes(), kid);
+
+    expect(() => sut.open(truncateTag(sealed, bytes), kid)).toThrow();
+  });
+
   it("refuses a blob presented under another key's kid", () => {
     const sealed = sut.seal(privateKeyBytes(), newKid());
 
     expect(() => sut.open(sealed, newKid())).toThrow();
   });
 
-  it.each(['', 'v1.abc', 'v2.a.b.c', 'plain text'])('refuses the unrecognised format %j', (sealed) => {
-    expect(() => sut.open(sealed, newKid())).toThrow('Unrecognised sealed key format');
-  });
+  it.each(['', 'v1.abc', 'v2.a.b.c', 'plain text'])(
+    'refuses the unrecognised format %j',
+    (sealed) => {
+      expect(() => sut.open(sealed, newKid())).toThrow('Unrecognised sealed key format');
+    },
+  );
 });

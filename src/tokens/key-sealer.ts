@@ -30,7 +30,10 @@ export class KeySealer {
     if (version !== VERSION || !iv || !tag || ciphertext === undefined) {
       throw new Error('Unrecognised sealed key format');
     }
-    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
+    // Pin the tag length: GCM would otherwise accept a tag cut to 4 bytes, which is cheap to forge.
+    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'), {
+      authTagLength: 16,
+    });
     decipher.setAAD(Buffer.from(associatedData));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]);

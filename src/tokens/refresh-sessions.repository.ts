@@ -65,7 +65,8 @@ export class RefreshSessionsRepository {
       .update(RefreshSession)
       .set({ revokedAt: () => 'now()', revokedReason: reason })
       .where('user_id = :userId AND revoked_at IS NULL', { userId })
-      .returning(['family_id']);
+      // A raw column name: an array is read as property names, and an unknown one silently drops RETURNING.
+      .returning('family_id');
     if (keepFamilyId) query.andWhere('family_id <> :keepFamilyId', { keepFamilyId });
     const result = await query.execute();
     return [...new Set((result.raw as { family_id: string }[]).map((row) => row.family_id))];

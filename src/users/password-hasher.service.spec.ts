@@ -29,8 +29,14 @@ describe(PasswordHasher.name, () => {
     const password = newPassword();
     const stored = await sut.hash(password);
 
-    await expect(sut.verify(stored, password)).resolves.toEqual({ valid: true, needsRehash: false });
-    await expect(sut.verify(stored, newPassword())).resolves.toEqual({ valid: false, needsRehash: false });
+    await expect(sut.verify(stored, password)).resolves.toEqual({
+      valid: true,
+      needsRehash: false,
+    });
+    await expect(sut.verify(stored, newPassword())).resolves.toEqual({
+      valid: false,
+      needsRehash: false,
+    });
   });
 
   describe('a bcrypt hash from an older system', () => {
@@ -39,18 +45,27 @@ describe(PasswordHasher.name, () => {
       const stored = await bcryptHash(password, { cost: 4 });
       expect(stored).toMatch(/^\$2b\$04\$/);
 
-      await expect(sut.verify(stored, password)).resolves.toEqual({ valid: true, needsRehash: true });
+      await expect(sut.verify(stored, password)).resolves.toEqual({
+        valid: true,
+        needsRehash: true,
+      });
     });
 
     it('refuses a wrong password without asking for an upgrade', async () => {
       const stored = await bcryptHash(newPassword(), { cost: 4 });
 
-      await expect(sut.verify(stored, newPassword())).resolves.toEqual({ valid: false, needsRehash: false });
+      await expect(sut.verify(stored, newPassword())).resolves.toEqual({
+        valid: false,
+        needsRehash: false,
+      });
     });
   });
 
   it.each([
-    ['weaker Argon2id parameters', { algorithm: Algorithm.Argon2id, memoryCost: 4096, timeCost: 3, parallelism: 1 }],
+    [
+      'weaker Argon2id parameters',
+      { algorithm: Algorithm.Argon2id, memoryCost: 4096, timeCost: 3, parallelism: 1 },
+    ],
     ['Argon2i', { algorithm: Algorithm.Argon2i, memoryCost: 19_456, timeCost: 2, parallelism: 1 }],
   ])('asks to rehash a hash made with %s', async (_, options) => {
     const password = newPassword();
@@ -60,12 +75,18 @@ describe(PasswordHasher.name, () => {
   });
 
   it('refuses a stored value that is not a hash at all', async () => {
-    await expect(sut.verify('not-a-hash', newPassword())).resolves.toEqual({ valid: false, needsRehash: false });
+    await expect(sut.verify('not-a-hash', newPassword())).resolves.toEqual({
+      valid: false,
+      needsRehash: false,
+    });
   });
 
   describe('an unknown user (no stored hash)', () => {
     it.each([null, undefined, ''])('is refused for %j', async (stored) => {
-      await expect(sut.verify(stored, newPassword())).resolves.toEqual({ valid: false, needsRehash: false });
+      await expect(sut.verify(stored, newPassword())).resolves.toEqual({
+        valid: false,
+        needsRehash: false,
+      });
     });
 
     it('still spends an Argon2 verification, so timing does not reveal the account', async () => {

@@ -45,14 +45,17 @@ describe(passwordProblems.name, () => {
     const common = ['password123', 'qwertyuiop'];
 
     it('come from the shipped list', () => {
-      const list = dictionary['passwords-common'] as string[];
+      const list = dictionary['passwords-common'];
 
       expect(list).toEqual(expect.arrayContaining(common));
     });
 
-    it.each(common.flatMap((password) => [password, password.toUpperCase()]))('refuses %s', (password) => {
-      expect(sut(password, account())).toEqual([TOO_COMMON]);
-    });
+    it.each(common.flatMap((password) => [password, password.toUpperCase()]))(
+      'refuses %s',
+      (password) => {
+        expect(sut(password, account())).toEqual([TOO_COMMON]);
+      },
+    );
   });
 
   describe('personal information', () => {

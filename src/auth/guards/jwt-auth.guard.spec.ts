@@ -25,7 +25,12 @@ const withToken = { headers: { authorization: 'Bearer eyJhbGciOi.eyJzdWIi.c2lnbm
 const withoutToken = { headers: {} };
 
 function clientPrincipal(): Principal {
-  return newPrincipal({ subject: 'client:billing', userId: null, clientId: 'billing', sessionId: null });
+  return newPrincipal({
+    subject: 'client:billing',
+    userId: null,
+    clientId: 'billing',
+    sessionId: null,
+  });
 }
 
 describe(JwtAuthGuard.name, () => {
@@ -37,21 +42,32 @@ describe(JwtAuthGuard.name, () => {
 
   describe('canActivate', () => {
     it('lets a @Public() handler through without consulting passport', () => {
-      const context = httpContext({ controller: AccountController, handler: 'register', request: withoutToken });
+      const context = httpContext({
+        controller: AccountController,
+        handler: 'register',
+        request: withoutToken,
+      });
 
       expect(sut.canActivate(context)).toBe(true);
     });
 
     it('hands any other handler to passport rather than letting it through', async () => {
       // No strategy is registered in a unit test, so reaching passport shows up as this error.
-      const context = httpContext({ controller: AccountController, handler: 'me', request: withoutToken });
+      const context = httpContext({
+        controller: AccountController,
+        handler: 'me',
+        request: withoutToken,
+      });
 
-      await expect(sut.canActivate(context)).rejects.toThrow('Unknown authentication strategy "jwt"');
+      await expect(sut.canActivate(context)).rejects.toThrow(
+        'Unknown authentication strategy "jwt"',
+      );
     });
   });
 
   describe('handleRequest', () => {
-    const me = (request: object = withToken) => httpContext({ controller: AccountController, handler: 'me', request });
+    const me = (request: object = withToken) =>
+      httpContext({ controller: AccountController, handler: 'me', request });
 
     it('returns the principal of a valid user token', () => {
       const principal = newPrincipal();
@@ -85,9 +101,21 @@ describe(JwtAuthGuard.name, () => {
     });
 
     it.each([
-      ['an invalid token', new TokenError('unknown_key', 'token signed with an unknown key'), 'The access token is invalid'],
-      ['a revoked token', new TokenError('revoked', 'token has been revoked'), 'The access token has been revoked'],
-      ['an expired token', new jwt.TokenExpiredError('jwt expired', new Date()), 'The access token has expired'],
+      [
+        'an invalid token',
+        new TokenError('unknown_key', 'token signed with an unknown key'),
+        'The access token is invalid',
+      ],
+      [
+        'a revoked token',
+        new TokenError('revoked', 'token has been revoked'),
+        'The access token has been revoked',
+      ],
+      [
+        'an expired token',
+        new jwt.TokenExpiredError('jwt expired', new Date()),
+        'The access token has expired',
+      ],
     ])('challenges %s with error="invalid_token"', async (_, info, detail) => {
       const thrown = await caught(() => sut.handleRequest(null, false, info, me(withToken)));
 
@@ -100,7 +128,9 @@ describe(JwtAuthGuard.name, () => {
     });
 
     it('refuses a service token on a route for user tokens', async () => {
-      const thrown = await caught(() => sut.handleRequest(null, clientPrincipal(), undefined, me()));
+      const thrown = await caught(() =>
+        sut.handleRequest(null, clientPrincipal(), undefined, me()),
+      );
 
       expect(thrown).toBeInstanceOf(BearerChallengeException);
       expect((thrown as BearerChallengeException).getStatus()).toBe(401);
@@ -109,7 +139,11 @@ describe(JwtAuthGuard.name, () => {
 
     it('accepts a service token on an @AllowClientTokens() route', () => {
       const principal = clientPrincipal();
-      const context = httpContext({ controller: AccountController, handler: 'introspect', request: withToken });
+      const context = httpContext({
+        controller: AccountController,
+        handler: 'introspect',
+        request: withToken,
+      });
 
       expect(sut.handleRequest(null, principal, undefined, context)).toBe(principal);
     });

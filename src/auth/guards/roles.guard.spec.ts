@@ -24,7 +24,11 @@ describe(RolesGuard.name, () => {
   const admin = newPrincipal({ roles: [Role.User, Role.Admin] });
 
   it('lets any caller through a handler that names no role', () => {
-    const context = httpContext({ controller: ProfileController, handler: 'show', request: { user } });
+    const context = httpContext({
+      controller: ProfileController,
+      handler: 'show',
+      request: { user },
+    });
 
     expect(sut.canActivate(context)).toBe(true);
   });
@@ -32,15 +36,18 @@ describe(RolesGuard.name, () => {
   it.each([
     ['handler', ProfileController, 'audit'],
     ['controller', AdminController, 'list'],
-  ] as const)('refuses a caller without the role the %s requires with 403', async (_, controller, handler) => {
-    const context = httpContext({ controller, handler, request: { user } });
+  ] as const)(
+    'refuses a caller without the role the %s requires with 403',
+    async (_, controller, handler) => {
+      const context = httpContext({ controller, handler, request: { user } });
 
-    const error = await caught(() => sut.canActivate(context));
+      const error = await caught(() => sut.canActivate(context));
 
-    expect(error).toBeInstanceOf(ForbiddenException);
-    expect((error as ForbiddenException).getStatus()).toBe(403);
-    expect((error as ForbiddenException).message).toBe('Requires role: admin');
-  });
+      expect(error).toBeInstanceOf(ForbiddenException);
+      expect((error as ForbiddenException).getStatus()).toBe(403);
+      expect((error as ForbiddenException).message).toBe('Requires role: admin');
+    },
+  );
 
   it.each([
     ['handler', ProfileController, 'audit'],

@@ -20,7 +20,12 @@ class InviteDto {
 
 function registration(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const tag = randomBytes(4).toString('hex');
-  return { email: `ada-${tag}@example.com`, username: `ada-${tag}`, password: `Pass-${tag}-phrase`, ...overrides };
+  return {
+    email: `ada-${tag}@example.com`,
+    username: `ada-${tag}`,
+    password: `Pass-${tag}-phrase`,
+    ...overrides,
+  };
 }
 
 describe(createValidationPipe.name, () => {
@@ -56,11 +61,14 @@ describe(createValidationPipe.name, () => {
     await expect(asBody(body)).resolves.toMatchObject({ email: 'ada.lovelace@example.com' });
   });
 
-  it.each(['ab', 'ada@home', '-ada', 'ada lovelace', 'a'.repeat(33)])('refuses the username %j', async (username) => {
-    const errors = await fieldErrors(registration({ username }));
+  it.each(['ab', 'ada@home', '-ada', 'ada lovelace', 'a'.repeat(33)])(
+    'refuses the username %j',
+    async (username) => {
+      const errors = await fieldErrors(registration({ username }));
 
-    expect(errors.map((error) => error.field)).toEqual(['username']);
-  });
+      expect(errors.map((error) => error.field)).toEqual(['username']);
+    },
+  );
 
   it('lists every failing field at once', async () => {
     const errors = await fieldErrors({ email: 'not-an-email', username: 'x', password: 'short' });
@@ -74,7 +82,10 @@ describe(createValidationPipe.name, () => {
       InviteDto,
     );
 
-    expect(errors.map((error) => error.field).sort()).toEqual(['invitee.email', 'invitee.password']);
+    expect(errors.map((error) => error.field).sort()).toEqual([
+      'invitee.email',
+      'invitee.password',
+    ]);
   });
 
   it('refuses a body that is not an object', async () => {
