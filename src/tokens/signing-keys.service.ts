@@ -6,6 +6,7 @@ import { resolveKeyEncryptionSecret } from './key-encryption-secret.js';
 import { generateKeyMaterial, hmacKid, LoadedKey, loadKey } from './key-material.js';
 import { KeySealer } from './key-sealer.js';
 import { SigningKeysRepository } from './signing-keys.repository.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
 
 /** How often every instance re-reads the key set, so a rotation anywhere is seen everywhere. */
 export const KEY_REFRESH_INTERVAL_MS = 5_000;
@@ -28,6 +29,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly repository: SigningKeysRepository,
+    private readonly verifiedTokens: VerifiedTokenCache,
     @InjectConfig() private readonly config: Config,
   ) {}
 
@@ -88,7 +90,10 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
       }
       const active = rows.find((row) => !row.retiredAt && row.algorithm === this.algorithm);
       if (active) this.active = keys.get(active.kid)!;
+      const changed = keys.size !== this.keys.size || [...keys.keys()].some((kid) => !this.keys.has(kid));
       this.keys = keys;
+      // A key that left the set must not keep verifying through the cache.
+      if (changed) this.verifiedTokens.clear();
     } catch (error) {
       // Keep serving with the keys we have; the next tick tries again.
       this.logger.warn(`could not reload signing keys: ${(error as Error).message}`);

@@ -12,6 +12,7 @@ import { RefreshSessionsRepository } from './refresh-sessions.repository.js';
 import { RefreshSessionsService } from './refresh-sessions.service.js';
 import { SigningKeysRepository } from './signing-keys.repository.js';
 import { SigningKeysService } from './signing-keys.service.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
 
 /** Token mechanics only: keys, access tokens, refresh sessions, revocation. No HTTP, no users. */
 @Module({
@@ -25,8 +26,10 @@ import { SigningKeysService } from './signing-keys.service.js';
     TokenCutoffsRepository,
     BlocklistService,
     TokenRevocationService,
+    VerifiedTokenCache,
   ],
   exports: [
+    VerifiedTokenCache,
     SigningKeysService,
     AccessTokensService,
     RefreshSessionsService,

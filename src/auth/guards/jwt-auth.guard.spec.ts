@@ -9,6 +9,8 @@ import { StoreUnavailableError } from '../../redis/key-value-store.js';
 import { caught, httpContext, newPrincipal } from '../../testing/factories.js';
 import type { Principal } from '../../tokens/access-token.claims.js';
 import { TokenError } from '../../tokens/token.error.js';
+import { VerifiedTokenCache } from '../../tokens/verified-token-cache.js';
+import type { JwtStrategy } from '../strategies/jwt.strategy.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 
 class AccountController {
@@ -41,14 +43,14 @@ describe(JwtAuthGuard.name, () => {
   });
 
   describe('canActivate', () => {
-    it('lets a @Public() handler through without consulting passport', () => {
+    it('lets a @Public() handler through without consulting passport', async () => {
       const context = httpContext({
         controller: AccountController,
         handler: 'register',
         request: withoutToken,
       });
 
-      expect(sut.canActivate(context)).toBe(true);
+      await expect(sut.canActivate(context)).resolves.toBe(true);
     });
 
     it('hands any other handler to passport rather than letting it through', async () => {
@@ -62,6 +64,38 @@ describe(JwtAuthGuard.name, () => {
       await expect(sut.canActivate(context)).rejects.toThrow(
         'Unknown authentication strategy "jwt"',
       );
+    });
+  });
+
+  describe('verified-token cache', () => {
+    const token = withToken.headers.authorization.slice('Bearer '.length);
+    const cachedGuard = (principal: Principal, revoked: boolean) => {
+      const cache = new VerifiedTokenCache();
+      cache.set(token, principal);
+      const strategy = {
+        assertNotRevoked: async () => {
+          if (revoked) throw new TokenError('revoked', 'token has been revoked');
+        },
+      } as unknown as JwtStrategy;
+      return new JwtAuthGuard(new Reflector(), cache, strategy);
+    };
+
+    it('serves a token it verified before without passport, still checking revocation', async () => {
+      const principal = newPrincipal();
+      const request: { headers: Record<string, string>; user?: Principal } = { ...withToken };
+      const context = httpContext({ controller: AccountController, handler: 'me', request });
+
+      await expect(cachedGuard(principal, false).canActivate(context)).resolves.toBe(true);
+      expect(context.switchToHttp().getRequest<{ user?: Principal }>().user).toEqual(principal);
+    });
+
+    it('refuses a cached token that has since been revoked', async () => {
+      const context = httpContext({ controller: AccountController, handler: 'me', request: withToken });
+
+      const error = await caught(() => cachedGuard(newPrincipal(), true).canActivate(context));
+
+      expect(error).toBeInstanceOf(BearerChallengeException);
+      expect((error as BearerChallengeException).challenge).toContain('error="invalid_token"');
     });
   });
 

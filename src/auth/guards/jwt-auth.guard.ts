@@ -1,4 +1,4 @@
-import { ExecutionContext, HttpException, Injectable } from '@nestjs/common';
+import { ExecutionContext, HttpException, Injectable, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
@@ -11,6 +11,8 @@ import {
 import { StoreUnavailableError } from '../../redis/key-value-store.js';
 import type { Principal } from '../../tokens/access-token.claims.js';
 import { TokenError } from '../../tokens/token.error.js';
+import { VerifiedTokenCache } from '../../tokens/verified-token-cache.js';
+import { extractBearer, JwtStrategy } from '../strategies/jwt.strategy.js';
 
 /**
  * The global guard: every route needs a valid access token unless it is
@@ -18,14 +20,30 @@ import { TokenError } from '../../tokens/token.error.js';
  */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    @Optional() private readonly verifiedTokens?: VerifiedTokenCache,
+    @Optional() private readonly strategy?: JwtStrategy,
+  ) {
     super();
   }
 
-  override canActivate(context: ExecutionContext) {
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
-    return super.canActivate(context);
+    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
+    const token = this.verifiedTokens && this.strategy ? extractBearer(request as never) : null;
+    const cached = token ? this.verifiedTokens!.get(token) : undefined;
+    if (!cached) return (await super.canActivate(context)) as boolean;
+    // Signature already verified for this exact token: only revocation is checked again.
+    let failure: unknown = null;
+    try {
+      await this.strategy!.assertNotRevoked(cached);
+    } catch (error) {
+      failure = error;
+    }
+    request.user = this.handleRequest(failure, failure ? false : cached, null, context);
+    return true;
   }
 
   override handleRequest<T = Principal>(

@@ -1,11 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import type { Principal } from '../../tokens/access-token.claims.js';
 import { AccessTokensService } from '../../tokens/access-tokens.service.js';
 import { BlocklistService } from '../../tokens/blocklist.service.js';
 import { TokenError } from '../../tokens/token.error.js';
 import { tokenIdTime } from '../../tokens/token-revocation.service.js';
+import { VerifiedTokenCache } from '../../tokens/verified-token-cache.js';
+
+export const extractBearer = ExtractJwt.fromAuthHeaderAsBearerToken();
 
 /**
  * Verifies access tokens: the key comes from our own set by kid (never from
@@ -18,10 +22,11 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(
     private readonly accessTokens: AccessTokensService,
     private readonly blocklist: BlocklistService,
+    private readonly verifiedTokens: VerifiedTokenCache,
   ) {
     const options = accessTokens.verifyOptions;
     super({
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      jwtFromRequest: extractBearer,
       secretOrKeyProvider: (_request: unknown, rawToken: string, done: (error: unknown, key?: string) => void) => {
         try {
           // A KeyObject: jsonwebtoken accepts it, and it is parsed once, not per request.
@@ -32,17 +37,25 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       },
       ignoreExpiration: false,
       jsonWebTokenOptions: {
+        // Each key is further pinned to its own algorithm in keyForToken.
         algorithms: [...options.algorithms],
         issuer: options.issuer,
         audience: options.audience,
         clockTolerance: options.clockTolerance,
       },
-      passReqToCallback: false,
+      passReqToCallback: true,
     });
   }
 
-  async validate(payload: unknown): Promise<Principal> {
+  async validate(request: FastifyRequest, payload: unknown): Promise<Principal> {
     const principal = this.accessTokens.toPrincipal(payload);
+    await this.assertNotRevoked(principal);
+    this.verifiedTokens.set(extractBearer(request as never)!, principal);
+    return principal;
+  }
+
+  /** The blocklist check, also run for tokens served from the verified-token cache. */
+  async assertNotRevoked(principal: Principal): Promise<void> {
     const revoked = await this.blocklist.isRevoked({
       tokenId: principal.tokenId,
       sessionId: principal.sessionId,
@@ -50,6 +63,5 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       issuedAtMs: tokenIdTime(principal.tokenId),
     });
     if (revoked) throw new TokenError('revoked', 'token has been revoked');
-    return principal;
   }
 }
