@@ -45,7 +45,8 @@ export class UsersService {
    */
   async authenticate(login: string, password: string): Promise<User | null> {
     const normalized = login.trim().normalize('NFKC').toLowerCase();
-    const user = await this.users.findByLoginWithPassword(normalized);
+    // PostgreSQL text cannot hold U+0000: such a name matches no one, and must not reach the driver.
+    const user = normalized.includes('\u0000') ? null : await this.users.findByLoginWithPassword(normalized);
     const result = await this.hasher.verify(user?.passwordHash, password);
     if (!user || !result.valid || user.disabled) return null;
     const upgraded = result.needsRehash ? await this.hasher.hash(password) : undefined;

@@ -36,13 +36,12 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
         }
       },
       ignoreExpiration: false,
-      jsonWebTokenOptions: {
-        // Each key is further pinned to its own algorithm in keyForToken.
-        algorithms: [...options.algorithms],
-        issuer: options.issuer,
-        audience: options.audience,
-        clockTolerance: options.clockTolerance,
-      },
+      // Top level, not in jsonWebTokenOptions: passport-jwt overwrites these three there (with undefined).
+      // Each key is further pinned to its own algorithm in keyForToken.
+      algorithms: [...options.algorithms],
+      issuer: options.issuer,
+      audience: options.audience,
+      jsonWebTokenOptions: { clockTolerance: options.clockTolerance },
       passReqToCallback: true,
     });
   }

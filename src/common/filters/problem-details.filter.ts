@@ -90,6 +90,11 @@ export function toProblem(exception: unknown, request: FastifyRequest): {
       extra.error_description = exception.message;
       if (exception.basicChallenge) headers['www-authenticate'] = 'Basic realm="auth"';
     }
+  } else if (isDatabaseUnavailable(exception)) {
+    status = 503;
+    detail = 'The database is unavailable; try again shortly';
+    headers['retry-after'] = '1';
+    logger.warn(`request ${request.id}: database unavailable (${(exception as Error).message})`);
   } else if (exception instanceof Error && exception.name === 'StoreUnavailableError') {
     // Redis could not answer: fail closed with a retryable status.
     status = 503;
@@ -119,6 +124,24 @@ export function toProblem(exception: unknown, request: FastifyRequest): {
     },
     headers,
   };
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
+// PostgreSQL classes 08 (connection exception) and 57P (operator intervention: shutdown, cannot connect now).
+const UNAVAILABLE_SQLSTATE = /^(08|57P0[1-3])/;
+
+/** The database could not be reached or went away: a retryable 503, not a 500. */
+function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  const cause = (error as { driverError?: { code?: unknown } }).driverError?.code;
+  return (
+    (typeof code === 'string' && (CONNECTION_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code))) ||
+    (typeof cause === 'string' && (CONNECTION_CODES.has(cause) || UNAVAILABLE_SQLSTATE.test(cause))) ||
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+      error.message,
+    )
+  );
 }
 
 function httpExceptionDetail(exception: HttpException): string | undefined {

@@ -1,4 +1,4 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { FieldError } from '../problem.js';
 import { ValidationFailedException } from '../filters/problem-details.filter.js';
 
@@ -12,9 +12,32 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   });
 }
 
-/** Unknown fields are refused, not silently dropped: a client can never set a server field. */
+/** Paths of the strings in `value` that hold U+0000, which PostgreSQL text cannot store. */
+function nulFields(value: unknown, path: string): string[] {
+  if (typeof value === 'string') return value.includes('\u0000') ? [path] : [];
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, child]) => nulFields(child, path ? `${path}.${key}` : key));
+}
+
+/**
+ * Unknown fields are refused, not silently dropped: a client can never set a server field.
+ * A NUL character anywhere in the input is a 400 here rather than a driver error (500) later.
+ */
+class StrictValidationPipe extends ValidationPipe {
+  override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type !== 'custom') {
+      const fields = nulFields(value, metadata.data ?? '');
+      if (fields.length > 0) {
+        const errors = fields.map((field) => ({ field, messages: [`${field || 'value'} must not contain NUL characters`] }));
+        return Promise.reject(new ValidationFailedException(errors));
+      }
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new StrictValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
