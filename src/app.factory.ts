@@ -5,7 +5,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module.js';
-import { ProblemDetailsFilter, sendProblem } from './common/filters/problem-details.filter.js';
+import { ProblemDetailsFilter } from './common/filters/problem-details.filter.js';
 import { createValidationPipe } from './common/validation/validation.pipe.js';
 import { Environment, loadConfig } from './config/config.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -63,8 +63,6 @@ export async function createApp(env: Environment, options: CreateAppOptions = {}
       .labels(request.method, request.routeOptions.url ?? 'unmatched', String(reply.statusCode))
       .observe(reply.elapsedTime / 1000);
   });
-  // Errors raised by Fastify itself (body parsing, size limits) get the same body as ours.
-  fastify.setErrorHandler((error, request, reply) => sendProblem(reply, error, request));
 
   setupSwagger(app);
   await app.init();
