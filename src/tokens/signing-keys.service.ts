@@ -106,12 +106,18 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     const wanted = (key: SigningKey) =>
       key.algorithm === this.algorithm &&
       (this.algorithm !== 'HS256' || !configuredSecret || key.kid === hmacKid(Buffer.from(configuredSecret)));
+    let created = false;
     const key = await this.repository.replaceActive(
       wanted,
-      () => this.newKey(this.algorithm, true),
+      () => {
+        created = true;
+        return this.newKey(this.algorithm, true);
+      },
       this.retiredKeyExpiry(),
     );
     this.open(key);
+    // Never silent: an operator should know when a new signing key appeared.
+    if (created) this.logger.warn(`no usable ${this.algorithm} signing key: created kid ${key.kid}`);
   }
 
   private newKey(algorithm: JwtAlgorithm, useConfiguredSecret: boolean): SigningKey {
