@@ -1,8 +1,8 @@
-import { Controller, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ConflictException, Controller, Post } from '@nestjs/common';
+import { ApiConflictResponse, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../common/decorators/roles.decorator.js';
 import { Role } from '../common/role.enum.js';
-import { SigningKeysService } from '../tokens/signing-keys.service.js';
+import { KeyRotationRefusedError, SigningKeysService } from '../tokens/signing-keys.service.js';
 import { RotatedKeyResponseDto } from './dto/rotated-key-response.dto.js';
 
 @ApiTags('admin')
@@ -16,7 +16,13 @@ export class AdminKeysController {
     summary: 'Make a new signing key active; earlier keys keep verifying until their tokens expire',
   })
   @ApiCreatedResponse({ type: RotatedKeyResponseDto })
+  @ApiConflictResponse({ description: 'HS256 with a configured JWT_SECRET: rotate by changing the secret' })
   async rotate(): Promise<RotatedKeyResponseDto> {
-    return { kid: await this.keys.rotate() };
+    try {
+      return { kid: await this.keys.rotate() };
+    } catch (error) {
+      if (error instanceof KeyRotationRefusedError) throw new ConflictException(error.message);
+      throw error;
+    }
   }
 }

@@ -8,6 +8,7 @@ import { TokenRevocationService } from '../tokens/token-revocation.service.js';
 import type { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { LoginAttemptsService } from '../rate-limit/login-attempts.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { SessionResponseDto } from './dto/session-response.dto.js';
 import { TokenResponseDto } from './dto/token-response.dto.js';
 
@@ -21,6 +22,7 @@ export class AuthService {
     private readonly refreshSessions: RefreshSessionsService,
     private readonly revocation: TokenRevocationService,
     private readonly loginAttempts: LoginAttemptsService,
+    private readonly metrics: MetricsService,
   ) {}
 
   /**
@@ -29,17 +31,22 @@ export class AuthService {
    * every failure answers the same.
    */
   async verifyPassword(login: string, password: string): Promise<User> {
-    await this.loginAttempts.assertAllowed(login);
-    const user = await this.users.authenticate(login, password);
+    const candidate = await this.users.findLoginCandidate(login);
+    // One counter per account, whether it is named by username or email; unknown names count by name.
+    const account = candidate?.id ?? login;
+    await this.loginAttempts.assertAllowed(account);
+    const user = await this.users.checkPassword(candidate, password);
     if (user) return user;
-    await this.loginAttempts.recordFailure(login);
-    this.events.log({ event: 'login.failed' });
+    await this.loginAttempts.recordFailure(account);
+    this.metrics.authEvents.inc({ event: 'login_failed' });
+    this.events.log({ event: 'login.failed', userId: candidate?.id });
     throw new InvalidCredentialsError();
   }
 
   /** Starts a session for a user whose credentials were just verified. */
   async login(user: User, meta: ClientMeta): Promise<TokenResponseDto> {
     const { token: refreshToken, session } = await this.refreshSessions.start(user.id, meta);
+    this.metrics.authEvents.inc({ event: 'login_succeeded' });
     this.events.log({ event: 'login.succeeded', userId: user.id, sessionId: session.familyId, ip: meta.ip });
     return this.tokenResponse(user, session.familyId, refreshToken);
   }
@@ -54,6 +61,7 @@ export class AuthService {
       rotated = await this.refreshSessions.rotate(refreshToken, meta);
     } catch (error) {
       if (!(error instanceof TokenError)) throw error;
+      this.metrics.authEvents.inc({ event: error instanceof ReuseDetectedError ? 'refresh_reuse' : 'refresh_failed' });
       if (error instanceof ReuseDetectedError) {
         await this.revocation.revokeSession(error.familyId, 'reuse');
         this.events.warn({ event: 'refresh.reuse_detected', sessionId: error.familyId, userId: error.userId, ip: meta.ip });
@@ -65,6 +73,7 @@ export class AuthService {
       await this.revocation.revokeSession(rotated.session.familyId, 'disabled');
       throw new InvalidRefreshTokenError('refresh token is invalid, expired or revoked');
     }
+    this.metrics.authEvents.inc({ event: 'refresh_succeeded' });
     return this.tokenResponse(user, rotated.session.familyId, rotated.token);
   }
 

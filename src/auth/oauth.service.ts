@@ -50,7 +50,7 @@ export class OAuthService {
   async revoke(dto: RevokeRequestDto, presented: PresentedClient | null): Promise<void> {
     if (presented) await this.authenticateClient(presented);
     if (looksLikeJwt(dto.token)) {
-      const principal = this.verifyQuietly(dto.token);
+      const principal = await this.verifyQuietly(dto.token);
       if (principal) await this.revocation.revokeAccessToken(principal);
       return;
     }
@@ -61,7 +61,7 @@ export class OAuthService {
   /** RFC 7662. The caller is a registered client or an admin (checked by `authorizeIntrospection`). */
   async introspect(dto: IntrospectRequestDto): Promise<IntrospectionResponseDto> {
     if (looksLikeJwt(dto.token)) {
-      const principal = this.verifyQuietly(dto.token);
+      const principal = await this.verifyQuietly(dto.token);
       if (!principal || (await this.isRevoked(principal))) return INACTIVE;
       const { claims } = principal;
       return {
@@ -97,7 +97,7 @@ export class OAuthService {
       return;
     }
     if (!bearer) throw new OAuthException('invalid_client', 'Client authentication is required', 401, true);
-    const principal = this.verifyQuietly(bearer);
+    const principal = await this.verifyQuietly(bearer);
     if (!principal || (await this.isRevoked(principal))) {
       throw new BearerChallengeException('The access token is invalid', true);
     }
@@ -145,9 +145,9 @@ export class OAuthService {
     return client;
   }
 
-  private verifyQuietly(token: string): Principal | null {
+  private async verifyQuietly(token: string): Promise<Principal | null> {
     try {
-      return this.accessTokens.verify(token);
+      return await this.accessTokens.verify(token);
     } catch (error) {
       if (error instanceof TokenError) return null;
       throw error;

@@ -1,5 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '../common/decorators/public.decorator.js';
 import type { Config } from '../config/config.js';
 import { InjectConfig } from '../config/config.module.js';
@@ -7,6 +8,8 @@ import { SigningKeysService } from '../tokens/signing-keys.service.js';
 
 @ApiTags('discovery')
 @Public()
+// Verifiers must be able to fetch keys even while Redis (the rate limiter's store) is down.
+@SkipThrottle({ default: true })
 @Controller('.well-known')
 export class WellKnownController {
   constructor(

@@ -8,6 +8,8 @@ export interface Problem {
   requestId?: string;
   /** Present on 400 validation failures: which field failed which rule. */
   errors?: FieldError[];
+  /** Present on a failed readiness check: each dependency and its status. */
+  checks?: Record<string, { status: string }>;
   /** Present on OAuth2 endpoints (RFC 6749 §5.2). */
   error?: string;
   error_description?: string;

@@ -9,6 +9,13 @@ import { runMigrationsLocked } from './migrate.js';
 
 const EMBEDDED_POSTGRES = Symbol('EMBEDDED_POSTGRES');
 
+export class PendingMigrationsError extends Error {
+  constructor() {
+    super('The database has pending migrations: run `npm run migration:run` first');
+    this.name = 'PendingMigrationsError';
+  }
+}
+
 /**
  * Starts the embedded server when there is no DATABASE_URL. TypeORM's module
  * imports this one, so Nest shuts it down after the connection pool closes.
@@ -49,9 +56,11 @@ export class DatabaseModule {
           imports: [EmbeddedPostgresModule],
           inject: [EMBEDDED_POSTGRES],
           useFactory: (embedded: EmbeddedPostgres | null) => {
-            if (!embedded) return dataSourceOptions(config.database, config.database.url!);
+            // Retry an unreachable server at start, but not a schema that needs an operator.
+            const retry = { retryAttempts: 5, retryDelay: 2_000, toRetry: (error: unknown) => !(error instanceof PendingMigrationsError) };
+            if (!embedded) return { ...dataSourceOptions(config.database, config.database.url!), ...retry };
             const poolSize = Math.min(config.database.poolSize, EmbeddedPostgres.maxConnections);
-            return dataSourceOptions({ ...config.database, poolSize }, embedded.url);
+            return { ...dataSourceOptions({ ...config.database, poolSize }, embedded.url), ...retry };
           },
           dataSourceFactory: async (options) => {
             const dataSource = await new DataSource(options!).initialize();
@@ -62,7 +71,7 @@ export class DatabaseModule {
               await runMigrationsLocked(dataSource);
             } else if (await dataSource.showMigrations()) {
               await dataSource.destroy();
-              throw new Error('The database has pending migrations: run `npm run migration:run` first');
+              throw new PendingMigrationsError();
             } else {
               logger.log('database schema is up to date');
             }

@@ -9,8 +9,15 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
  * same code path as a real server, with nothing to install.
  */
 export class EmbeddedPostgres {
-  /** PGlite runs one query at a time; the pool must not open more connections than this. */
-  static readonly maxConnections = 10;
+  /**
+   * PGlite is one backend session: every socket connection shares it. With
+   * more than one, pglite-socket interleaves the extended-protocol messages
+   * (Parse/Bind/Execute/Sync) of concurrent queries, which clobbers the unnamed
+   * statement ("unnamed prepared statement does not exist", wrong rows) and
+   * can stall its queue (electric-sql/pglite#1046). One connection serialises
+   * queries, which PGlite does anyway.
+   */
+  static readonly maxConnections = 1;
 
   private constructor(
     private readonly db: PGlite,

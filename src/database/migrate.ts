@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { MigrationExecutor } from 'typeorm';
 
 // Any constant works; it only has to be the same for every instance.
 const MIGRATION_LOCK = 7_240_501;
@@ -13,7 +14,10 @@ export async function runMigrationsLocked(dataSource: DataSource): Promise<void>
   try {
     await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     try {
-      await dataSource.runMigrations({ transaction: 'each' });
+      // On the connection that holds the lock: the embedded database has only one.
+      const executor = new MigrationExecutor(dataSource, runner);
+      executor.transaction = 'each';
+      await executor.executePendingMigrations();
     } finally {
       await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
     }

@@ -96,8 +96,8 @@ export class AccessTokensService {
    * signature, issuer, audience, expiry, then `toPrincipal`. Does not consult
    * the blocklist; callers that need liveness ask `BlocklistService` too.
    */
-  verify(rawToken: string): Principal {
-    const key = this.keyForToken(rawToken);
+  async verify(rawToken: string): Promise<Principal> {
+    const key = await this.resolveKey(rawToken);
     const options = this.verifyOptions;
     let payload: unknown;
     try {
@@ -113,6 +113,17 @@ export class AccessTokensService {
       throw new TokenError(expired ? 'expired' : 'malformed', expired ? 'token has expired' : 'invalid token');
     }
     return this.toPrincipal(payload);
+  }
+
+  /** `keyForToken`, after one look at the database when the kid is not (yet) known here. */
+  async resolveKey(rawToken: string): Promise<KeyObject> {
+    try {
+      return this.keyForToken(rawToken);
+    } catch (error) {
+      if (!(error instanceof TokenError && error.code === 'unknown_key')) throw error;
+      if (!(await this.keys.reloadForUnknownKid())) throw error;
+      return this.keyForToken(rawToken);
+    }
   }
 
   /** Checks what the JWT library leaves optional, and shapes the caller. */

@@ -100,6 +100,15 @@ export class RefreshSessionsRepository {
     return rows.map((row) => row.familyId);
   }
 
+  async deleteExpiredBefore(before: Date): Promise<number> {
+    const result = await this.sessions
+      .createQueryBuilder()
+      .delete()
+      .where('expires_at < :before', { before })
+      .execute();
+    return result.affected ?? 0;
+  }
+
   private fromRaw(raw: Record<string, unknown>): Partial<RefreshSession> {
     return {
       id: raw.id as string,

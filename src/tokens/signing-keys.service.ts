@@ -8,6 +8,13 @@ import { KeySealer } from './key-sealer.js';
 import { SigningKeysRepository } from './signing-keys.repository.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 
+export class KeyRotationRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KeyRotationRefusedError';
+  }
+}
+
 /** How often every instance re-reads the key set, so a rotation anywhere is seen everywhere. */
 export const KEY_REFRESH_INTERVAL_MS = 5_000;
 /** Tolerated clock difference between instances and verifiers. */
@@ -26,6 +33,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   private active: LoadedKey;
   private timer: NodeJS.Timeout | undefined;
   private lastUnknownKidReload = 0;
+  private pendingReload: Promise<boolean> | null = null;
 
   constructor(
     private readonly repository: SigningKeysRepository,
@@ -55,9 +63,25 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
 
   /** Our own key for this kid, or undefined: a token never chooses its key. */
   verificationKey(kid: string): LoadedKey | undefined {
-    const key = this.keys.get(kid);
-    if (!key) this.reloadForUnknownKid();
-    return key;
+    return this.keys.get(kid);
+  }
+
+  /**
+   * A kid we do not know may be a key another instance has just made: read
+   * the key set again before refusing. Concurrent callers share one reload,
+   * and made-up kids cannot cause more than one a second. Returns whether it reloaded.
+   */
+  async reloadForUnknownKid(): Promise<boolean> {
+    if (this.pendingReload) return this.pendingReload;
+    if (Date.now() - this.lastUnknownKidReload < 1_000) return false;
+    this.lastUnknownKidReload = Date.now();
+    this.pendingReload = this.reload()
+      .then(() => true)
+      .catch(() => false)
+      .finally(() => {
+        this.pendingReload = null;
+      });
+    return this.pendingReload;
   }
 
   /** Public parts of every key that may still verify a live token (RFC 7517). */
@@ -69,6 +93,10 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
 
   /** Makes a new key active everywhere; the old one keeps verifying until its tokens expire. */
   async rotate(): Promise<string> {
+    if (this.algorithm === 'HS256' && this.config.auth.hmacSecret) {
+      // Verifiers hold JWT_SECRET; a random new secret would lock them out.
+      throw new KeyRotationRefusedError('HS256 with a configured JWT_SECRET rotates by changing JWT_SECRET');
+    }
     const key = await this.repository.replaceActive(
       () => false,
       () => this.newKey(this.algorithm, false),
@@ -154,11 +182,4 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     return new Date(Date.now() + (this.config.auth.accessTokenTtl + CLOCK_SKEW_SECONDS) * 1000);
   }
 
-  /** A kid we do not know may be a key another instance just made: look again, at most once a second. */
-  private reloadForUnknownKid(): void {
-    const now = Date.now();
-    if (now - this.lastUnknownKidReload < 1_000) return;
-    this.lastUnknownKidReload = now;
-    void this.reload().catch(() => undefined);
-  }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { MoreThan, Repository } from 'typeorm';
+import { LessThan, MoreThan, Repository } from 'typeorm';
 import { TokenCutoff } from './entities/token-cutoff.entity.js';
 
 @Injectable()
@@ -9,6 +9,11 @@ export class TokenCutoffsRepository {
 
   async upsert(userId: string, notBefore: Date): Promise<void> {
     await this.cutoffs.upsert({ userId, notBefore }, ['userId']);
+  }
+
+  async deleteOlderThan(before: Date): Promise<number> {
+    const result = await this.cutoffs.delete({ notBefore: LessThan(before) });
+    return result.affected ?? 0;
   }
 
   findSince(since: Date): Promise<TokenCutoff[]> {

@@ -13,6 +13,7 @@ import { RefreshSessionsService } from './refresh-sessions.service.js';
 import { SigningKeysRepository } from './signing-keys.repository.js';
 import { SigningKeysService } from './signing-keys.service.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
+import { TokenHousekeepingService } from './token-housekeeping.service.js';
 
 /** Token mechanics only: keys, access tokens, refresh sessions, revocation. No HTTP, no users. */
 @Module({
@@ -27,6 +28,7 @@ import { VerifiedTokenCache } from './verified-token-cache.js';
     BlocklistService,
     TokenRevocationService,
     VerifiedTokenCache,
+    TokenHousekeepingService,
   ],
   exports: [
     VerifiedTokenCache,

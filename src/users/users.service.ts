@@ -44,9 +44,18 @@ export class UsersService {
    * Returns `null` on any failure.
    */
   async authenticate(login: string, password: string): Promise<User | null> {
+    return this.checkPassword(await this.findLoginCandidate(login), password);
+  }
+
+  /** The account a login name (username or email, any case) refers to, with its hash; `null` if none. */
+  async findLoginCandidate(login: string): Promise<User | null> {
     const normalized = login.trim().normalize('NFKC').toLowerCase();
     // PostgreSQL text cannot hold U+0000: such a name matches no one, and must not reach the driver.
-    const user = normalized.includes('\u0000') ? null : await this.users.findByLoginWithPassword(normalized);
+    return normalized.includes('\u0000') ? null : this.users.findByLoginWithPassword(normalized);
+  }
+
+  /** The second half of `authenticate`, for callers that needed the account first (the login lock). */
+  async checkPassword(user: User | null, password: string): Promise<User | null> {
     const result = await this.hasher.verify(user?.passwordHash, password);
     if (!user || !result.valid || user.disabled) return null;
     const upgraded = result.needsRehash ? await this.hasher.hash(password) : undefined;

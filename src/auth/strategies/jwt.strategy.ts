@@ -28,12 +28,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     super({
       jwtFromRequest: extractBearer,
       secretOrKeyProvider: (_request: unknown, rawToken: string, done: (error: unknown, key?: string) => void) => {
-        try {
-          // A KeyObject: jsonwebtoken accepts it, and it is parsed once, not per request.
-          done(null, accessTokens.keyForToken(rawToken) as unknown as string);
-        } catch (error) {
-          done(error);
-        }
+        // A KeyObject: jsonwebtoken accepts it, and it is parsed once, not per request.
+        accessTokens.resolveKey(rawToken).then((key) => done(null, key as unknown as string), done);
       },
       ignoreExpiration: false,
       // Top level, not in jsonWebTokenOptions: passport-jwt overwrites these three there (with undefined).

@@ -82,6 +82,11 @@ export function toProblem(exception: unknown, request: FastifyRequest): {
     status = exception.getStatus();
     detail = httpExceptionDetail(exception);
     if (exception instanceof ValidationFailedException) extra.errors = exception.fieldErrors;
+    const checks = healthChecks(exception);
+    if (checks) {
+      extra.checks = checks;
+      detail = `Not ready: ${Object.keys(checks).filter((name) => checks[name].status !== 'up').join(', ')}`;
+    }
     const retryAfter = (exception as { retryAfterSeconds?: number }).retryAfterSeconds;
     if (retryAfter) headers['retry-after'] = String(retryAfter);
     if (exception instanceof BearerChallengeException) headers['www-authenticate'] = exception.challenge;
@@ -142,6 +147,13 @@ function isDatabaseUnavailable(error: unknown): boolean {
       error.message,
     )
   );
+}
+
+/** The per-dependency results of a failed readiness check (from @nestjs/terminus). */
+function healthChecks(exception: HttpException): Record<string, { status: string }> | undefined {
+  const response = exception.getResponse() as { status?: unknown; details?: unknown };
+  if (response?.status !== 'error' || typeof response.details !== 'object' || response.details === null) return undefined;
+  return response.details as Record<string, { status: string }>;
 }
 
 function httpExceptionDetail(exception: HttpException): string | undefined {

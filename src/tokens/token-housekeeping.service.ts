@@ -1,0 +1,40 @@
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { RefreshSessionsRepository } from './refresh-sessions.repository.js';
+import { TokenCutoffsRepository } from './token-cutoffs.repository.js';
+
+const EVERY_HOUR_MS = 3_600_000;
+/** Rows are kept a day past the end of their session, for investigations; then dropped. */
+const KEEP_AFTER_EXPIRY_MS = 86_400_000;
+
+/**
+ * Every rotation adds a row; this removes rows whose session ended more than
+ * a day ago (spent rows of a live session are kept: they are what reveals
+ * reuse) and cutoffs older than any token they could void.
+ */
+@Injectable()
+export class TokenHousekeepingService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(TokenHousekeepingService.name);
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly sessions: RefreshSessionsRepository,
+    private readonly cutoffs: TokenCutoffsRepository,
+  ) {}
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.purge().catch(() => undefined), EVERY_HOUR_MS).unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  async purge(): Promise<void> {
+    const before = new Date(Date.now() - KEEP_AFTER_EXPIRY_MS);
+    const [sessions, cutoffs] = await Promise.all([
+      this.sessions.deleteExpiredBefore(before),
+      this.cutoffs.deleteOlderThan(before),
+    ]);
+    if (sessions + cutoffs > 0) this.logger.log(`purged ${sessions} expired refresh tokens, ${cutoffs} old cutoffs`);
+  }
+}
