@@ -1,5 +1,21 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+
+/**
+ * Every operation that takes a Bearer token also accepts the token the
+ * Authorize dialog obtains through the password flow, so one login in
+ * Swagger UI opens every protected operation.
+ */
+function withOAuth2Alternative(document: OpenAPIObject): OpenAPIObject {
+  for (const path of Object.values(document.paths)) {
+    for (const operation of Object.values(path) as { security?: Record<string, string[]>[] }[]) {
+      if (operation?.security?.some((requirement) => 'bearer' in requirement)) {
+        operation.security.push({ oauth2: [] });
+      }
+    }
+  }
+  return document;
+}
 
 /** Swagger UI at /docs, the document at /docs-json. Authorize logs in through the OAuth2 password flow. */
 export function setupSwagger(app: NestFastifyApplication): void {
@@ -17,7 +33,7 @@ export function setupSwagger(app: NestFastifyApplication): void {
       'oauth2',
     )
     .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), {
+  SwaggerModule.setup('docs', app, () => withOAuth2Alternative(SwaggerModule.createDocument(app, config)), {
     jsonDocumentUrl: 'docs-json',
     yamlDocumentUrl: 'docs-yaml',
     swaggerOptions: { persistAuthorization: false },

@@ -34,7 +34,10 @@ export interface PresentedClient {
  */
 export function presentedClient(request: FastifyRequest, body: ClientCredentialsFields): PresentedClient | null {
   const header = request.headers.authorization;
-  const basic = header && /^basic\s+/i.test(header) ? header.replace(/^basic\s+/i, '') : null;
+  let basic = header && /^basic\s+/i.test(header) ? header.replace(/^basic\s+/i, '') : null;
+  // An empty id and secret (`Basic Og==`) is what Swagger UI's Authorize sends for a public
+  // client by default: no client authentication, not a failed one.
+  if (basic !== null && Buffer.from(basic, 'base64').toString('utf8') === ':') basic = null;
   const inBody = body.client_id !== undefined || body.client_secret !== undefined;
   if (basic !== null && inBody) {
     throw new OAuthException('invalid_request', 'Use one client authentication method, not both');
