@@ -1,5 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { INestApplication, RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { ModulesContainer } from '@nestjs/core';
+import { createHmac, KeyObject, randomBytes, sign } from 'node:crypto';
 import type supertest from 'supertest';
+import { expect } from 'vitest';
 import { ADMIN } from './app.js';
 
 type Http = ReturnType<typeof supertest>;
@@ -54,3 +58,168 @@ export async function adminTokens(http: Http): Promise<Tokens> {
 }
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+/** Disables (or re-enables) a user through the admin API. */
+export async function setDisabled(
+  http: Http,
+  adminToken: string,
+  userId: string,
+  disabled: boolean,
+): Promise<void> {
+  await http.patch(`/admin/users/${userId}`).set(bearer(adminToken)).send({ disabled }).expect(200);
+}
+
+/** The members every error body has (RFC 9457 plus our request id); `errors` only on a 400 listing fields. */
+export const PROBLEM_MEMBERS = [
+  'type',
+  'title',
+  'status',
+  'detail',
+  'instance',
+  'requestId',
+  'errors',
+];
+
+/**
+ * Asserts one error response: status, problem+json content type, the shared
+ * body shape, and a request id matching the response header. Returns the body.
+ */
+export function expectProblem(response: supertest.Response, status: number): Problem {
+  expect(response.status, response.text).toBe(status);
+  expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+  const body = response.body as Problem;
+  expect(Object.keys(body).filter((key) => !PROBLEM_MEMBERS.includes(key))).toEqual([]);
+  expect(body).toMatchObject({ type: expect.any(String), title: expect.any(String), status });
+  expect(body.instance).toEqual(expect.any(String));
+  expect(body.requestId).toBe(response.headers['x-request-id']);
+  if (body.detail !== undefined) expect(body.detail).toEqual(expect.any(String));
+  return body;
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance: string;
+  requestId: string;
+  errors?: { field: string; messages: string[] }[];
+}
+
+/** The fields a 400 names. */
+export const invalidFields = (response: supertest.Response): string[] =>
+  ((response.body as Problem).errors ?? []).map((error) => error.field);
+
+// --- JWTs, for checking what the server issues and what it refuses -------------------
+
+export interface DecodedJwt {
+  header: Record<string, unknown>;
+  payload: Record<string, unknown>;
+}
+
+export function decodeJwt(token: string): DecodedJwt {
+  const [header, payload] = token
+    .split('.')
+    .slice(0, 2)
+    .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')));
+  return { header, payload };
+}
+
+const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/**
+ * Builds a compact JWS by hand (no library that would refuse odd headers),
+ * signed as `header.alg` says: RS256 / ES256 with a private KeyObject, HS256
+ * with a secret, `none` with nothing.
+ */
+export function signJwt(
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  key?: KeyObject | Buffer | string,
+): string {
+  const input = `${b64url(header)}.${b64url(payload)}`;
+  let signature: Buffer;
+  switch (header.alg) {
+    case 'none':
+      signature = Buffer.alloc(0);
+      break;
+    case 'HS256':
+      signature = createHmac('sha256', key as Buffer | string)
+        .update(input)
+        .digest();
+      break;
+    case 'RS256':
+      signature = sign('sha256', Buffer.from(input), key as KeyObject);
+      break;
+    case 'ES256':
+      signature = sign('sha256', Buffer.from(input), {
+        key: key as KeyObject,
+        dsaEncoding: 'ieee-p1363',
+      });
+      break;
+    default:
+      throw new Error(`signJwt: unsupported alg ${String(header.alg)}`);
+  }
+  return `${input}.${signature.toString('base64url')}`;
+}
+
+// --- Routes, read from the booted app's controllers ----------------------------------
+
+export interface AppRoute {
+  method: string;
+  /** As Nest registers it, e.g. `/admin/users/:id`. */
+  path: string;
+  isPublic: boolean;
+  roles: string[];
+  controller: string;
+  handler: string;
+}
+
+const joinPath = (...parts: string[]) =>
+  '/' +
+  parts
+    .flatMap((part) => part.split('/'))
+    .filter(Boolean)
+    .join('/');
+
+/**
+ * Every route handler of every controller in the app, with the auth metadata
+ * the global guards read (handler first, then class, like `getAllAndOverride`).
+ */
+export function appRoutes(app: INestApplication): AppRoute[] {
+  const routes: AppRoute[] = [];
+  for (const module of app.get(ModulesContainer).values()) {
+    for (const wrapper of module.controllers.values()) {
+      const controller = wrapper.metatype as (new (...args: never[]) => unknown) | null;
+      if (!controller) continue;
+      const prefixes = [Reflect.getMetadata(PATH_METADATA, controller) ?? ''].flat() as string[];
+      const prototype = controller.prototype as Record<string, unknown>;
+      for (const name of Object.getOwnPropertyNames(prototype)) {
+        const handler = prototype[name];
+        if (name === 'constructor' || typeof handler !== 'function') continue;
+        const paths = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
+        if (paths === undefined) continue;
+        const method =
+          RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
+        const read = <T>(key: string): T | undefined =>
+          Reflect.getMetadata(key, handler) ?? Reflect.getMetadata(key, controller);
+        for (const prefix of prefixes) {
+          for (const path of [paths].flat()) {
+            routes.push({
+              method,
+              path: joinPath(prefix, path),
+              isPublic: read<boolean>('auth:isPublic') === true,
+              roles: read<string[]>('auth:roles') ?? [],
+              controller: controller.name,
+              handler: name,
+            });
+          }
+        }
+      }
+    }
+  }
+  return routes;
+}
+
+/** `/admin/users/:id` → `/admin/users/{id}` (OpenAPI path template). */
+export const openApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');

@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp, TestApp } from './support/app.js';
+import { type AppRoute, appRoutes, bearer, expectProblem, signUp } from './support/factories.js';
+
+/**
+ * Every route open without an access token. Opening another one must be a
+ * deliberate change to this list.
+ */
+const PUBLIC_ROUTES = [
+  'GET /health/live',
+  'GET /health/ready',
+  'GET /metrics',
+  'GET /.well-known/jwks.json',
+  'GET /.well-known/openid-configuration',
+  'POST /auth/register',
+  'POST /auth/login',
+  'POST /auth/refresh',
+];
+/** Public once they exist (OAuth2 endpoints authenticate their clients themselves). */
+const PUBLIC_WHEN_PRESENT = ['POST /auth/token', 'POST /oauth/revoke', 'POST /oauth/introspect'];
+
+const key = (route: AppRoute) => `${route.method} ${route.path}`;
+/** A concrete URL for a route: every `:param` becomes a random UUID. */
+const urlOf = (route: AppRoute) => route.path.replace(/:[A-Za-z0-9_]+/g, () => randomUUID());
+
+describe('route policy: every route is public on purpose or guarded', () => {
+  let t: TestApp;
+  let routes: AppRoute[];
+  let userToken: string;
+
+  beforeAll(async () => {
+    t = await startApp();
+    routes = appRoutes(t.app);
+    userToken = (await signUp(t.http)).tokens.access_token;
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const request = (route: AppRoute, token?: string) => {
+    const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
+    const pending = t.http[method](urlOf(route));
+    if (token) pending.set(bearer(token));
+    return ['post', 'put', 'patch'].includes(method) ? pending.send({}) : pending;
+  };
+
+  it('finds the routes of every controller', () => {
+    const found = routes.map(key);
+    expect(found).toEqual(
+      expect.arrayContaining([
+        ...PUBLIC_ROUTES,
+        'GET /users/me',
+        'GET /auth/me',
+        'GET /admin/users',
+        'DELETE /admin/users/:id',
+      ]),
+    );
+    expect(new Set(found).size).toBe(found.length);
+  });
+
+  it('opens exactly the listed public routes', () => {
+    const open = routes.filter((route) => route.isPublic).map(key);
+    expect(
+      open.filter(
+        (route) => !PUBLIC_ROUTES.includes(route) && !PUBLIC_WHEN_PRESENT.includes(route),
+      ),
+    ).toEqual([]);
+    expect(PUBLIC_ROUTES.filter((route) => !open.includes(route))).toEqual([]);
+  });
+
+  it('requires the admin role on every /admin route, and no public route has roles', () => {
+    const admin = routes.filter(
+      (route) => route.path === '/admin' || route.path.startsWith('/admin/'),
+    );
+    expect(admin.length).toBeGreaterThanOrEqual(4);
+    expect(
+      admin.filter((route) => !route.roles.includes('admin') || route.isPublic).map(key),
+    ).toEqual([]);
+    expect(routes.filter((route) => route.isPublic && route.roles.length > 0).map(key)).toEqual([]);
+  });
+
+  it('answers 401 with a Bearer challenge on every non-public route without a token', async () => {
+    const guarded = routes.filter((route) => !route.isPublic);
+    expect(guarded.length).toBeGreaterThanOrEqual(10);
+    const open: string[] = [];
+    for (const route of guarded) {
+      const response = await request(route);
+      if (response.status !== 401) {
+        open.push(`${key(route)} → ${response.status}`);
+        continue;
+      }
+      expectProblem(response, 401);
+      expect(response.headers['www-authenticate'], key(route)).toBe('Bearer realm="auth"');
+    }
+    expect(open).toEqual([]);
+  });
+
+  it('answers 403 on every /admin route to a plain user', async () => {
+    const admin = routes.filter((route) => route.path.startsWith('/admin/'));
+    const allowed: string[] = [];
+    for (const route of admin) {
+      const response = await request(route, userToken);
+      if (response.status !== 403) allowed.push(`${key(route)} → ${response.status}`);
+      else expectProblem(response, 403);
+    }
+    expect(allowed).toEqual([]);
+  });
+
+  it('serves the public GET routes without a token', async () => {
+    for (const route of routes.filter((route) => route.isPublic && route.method === 'GET')) {
+      const response = await request(route);
+      expect(response.status, key(route)).toBe(200);
+    }
+  });
+});
