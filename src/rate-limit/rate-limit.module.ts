@@ -71,6 +71,9 @@ class RateLimitStorageModule implements OnApplicationShutdown {
         // The socket address, or X-Forwarded-For only when TRUST_PROXY is set (Fastify decides).
         getTracker: (request: Record<string, unknown>) =>
           typeof request.ip === 'string' ? request.ip : 'unknown',
+        // One counter per category and client IP, shared by the category's routes (the throttler's
+        // default key adds the handler, which gives /auth/login and /auth/token a budget each).
+        generateKey: (_context: ExecutionContext, tracker: string, name: string) => `${name}:${tracker}`,
         setHeaders: false,
       }),
     }),

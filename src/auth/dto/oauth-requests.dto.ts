@@ -38,7 +38,7 @@ export class TokenRequestDto extends ClientCredentialsFields {
   /** Refresh token (refresh_token grant). */
   @IsOptional()
   @IsString()
-  @MaxLength(512)
+  @MaxLength(4096)
   refresh_token?: string;
 
   /** Accepted and ignored: access is expressed by roles. */

@@ -3,7 +3,7 @@ import { IsOptional, IsString, Length } from 'class-validator';
 export class RefreshTokenDto {
   /** The refresh token from the last login or refresh. */
   @IsString()
-  @Length(1, 512)
+  @Length(1, 4096)
   refresh_token: string;
 }
 
@@ -11,6 +11,6 @@ export class LogoutDto {
   /** Optional: also revoke the session this refresh token belongs to (if it is the caller's). */
   @IsOptional()
   @IsString()
-  @Length(1, 512)
+  @Length(1, 4096)
   refresh_token?: string;
 }

@@ -1,0 +1,268 @@
+import type supertest from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { realServices, startApp, TestApp } from './support/app.js';
+import { bearer, expectProblem, newUser, register, Tokens } from './support/factories.js';
+
+/** Issue 3, point 7: rate limits per account and per client IP, configurable, global across instances. */
+
+/** A 429 that says when to come back: an integer number of seconds, at most the window. */
+function expectRetryAfter(response: supertest.Response, windowSeconds: number): number {
+  expect(response.status, response.text).toBe(429);
+  const header = response.headers['retry-after'];
+  expect(header, 'Retry-After').toMatch(/^\d+$/);
+  const seconds = Number(header);
+  expect(seconds).toBeGreaterThan(0);
+  expect(seconds).toBeLessThanOrEqual(windowSeconds);
+  return seconds;
+}
+
+describe('per-account login lock and the default per-IP limit (client IP from the socket)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp({ env: { THROTTLE_LOGIN_ACCOUNT: '3/60', THROTTLE_DEFAULT_IP: '5/60' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const attempt = (username: string, password: string, forwardedFor?: string) => {
+    const request = t.http.post('/auth/login');
+    if (forwardedFor) request.set('X-Forwarded-For', forwardedFor);
+    return request.send({ username, password });
+  };
+  const tokenAttempt = (username: string, password: string) =>
+    t.http.post('/auth/token').type('form').send({ grant_type: 'password', username, password });
+
+  it('after 3 failed logins refuses even the right password with 429, Retry-After and a problem body', async () => {
+    const user = await register(t.http);
+    for (let i = 0; i < 3; i++)
+      expect((await attempt(user.username, 'wrong-password')).status).toBe(401);
+
+    const response = await attempt(user.username, user.password);
+
+    expectRetryAfter(response, 60);
+    expectProblem(response, 429);
+  });
+
+  it('does not lock another account', async () => {
+    const locked = await register(t.http);
+    const other = await register(t.http);
+    for (let i = 0; i < 3; i++) await attempt(locked.username, 'wrong-password').expect(401);
+    expect((await attempt(locked.username, locked.password)).status).toBe(429);
+
+    expect((await attempt(other.username, other.password)).status).toBe(200);
+  });
+
+  it('counts failures under the username and the email as one account', async () => {
+    const user = await register(t.http);
+    await attempt(user.username, 'wrong-password').expect(401);
+    await attempt(user.email, 'wrong-password').expect(401);
+    await attempt(user.username.toUpperCase(), 'wrong-password').expect(401);
+
+    expect((await attempt(user.email, user.password)).status).toBe(429);
+    expect((await attempt(user.username, user.password)).status).toBe(429);
+  });
+
+  it('is not reset by a different X-Forwarded-For on each attempt', async () => {
+    const user = await register(t.http);
+    for (let i = 0; i < 3; i++)
+      await attempt(user.username, 'wrong-password', `198.51.100.${i + 1}`).expect(401);
+
+    const response = await attempt(user.username, user.password, '198.51.100.99');
+
+    expectRetryAfter(response, 60);
+  });
+
+  it('shares the counter between /auth/login and the OAuth2 password grant', async () => {
+    const user = await register(t.http);
+    await attempt(user.username, 'wrong-password').expect(401);
+    await attempt(user.username, 'wrong-password').expect(401);
+    const failure = await tokenAttempt(user.username, 'wrong-password');
+    expect(failure.status).toBe(400);
+    expect(failure.body.error).toBe('invalid_grant');
+
+    const rest = await attempt(user.username, user.password);
+    const oauth = await tokenAttempt(user.username, user.password);
+
+    expectRetryAfter(rest, 60);
+    expectRetryAfter(oauth, 60);
+    expect(oauth.body.access_token).toBeUndefined();
+  });
+
+  it('locks the REST login after failures on the token endpoint alone', async () => {
+    const user = await register(t.http);
+    for (let i = 0; i < 3; i++)
+      expect((await tokenAttempt(user.username, 'wrong-password')).status).toBe(400);
+    expectRetryAfter(await attempt(user.username, user.password), 60);
+  });
+
+  it('THROTTLE_DEFAULT_IP 5/60: the 6th request (any route) is 429 even with a new X-Forwarded-For; /health/live is not limited', async () => {
+    const user = await register(t.http);
+    const tokens = (await attempt(user.username, user.password).expect(200)).body as Tokens;
+
+    // One budget per client IP for every route of the category, not one per route.
+    const statuses: number[] = [];
+    for (const path of ['/auth/me', '/users/me', '/auth/sessions', '/auth/me', '/users/me']) {
+      statuses.push((await t.http.get(path).set(bearer(tokens.access_token))).status);
+    }
+    const sixth = await t.http
+      .get('/auth/me')
+      .set(bearer(tokens.access_token))
+      .set('X-Forwarded-For', '192.0.2.77');
+
+    expect(statuses).toEqual([200, 200, 200, 200, 200]);
+    expectRetryAfter(sixth, 60);
+    expectProblem(sixth, 429);
+    for (let i = 0; i < 10; i++) await t.http.get('/health/live').expect(200);
+    // Logins have their own per-IP limit.
+    await attempt(user.username, user.password).expect(200);
+  });
+});
+
+describe('per-IP limits by category (TRUST_PROXY: the client IP comes from X-Forwarded-For)', () => {
+  let t: TestApp;
+  let ipCounter = 0;
+  /** A client IP no other test uses. */
+  const newIp = () => `203.0.113.${++ipCounter}`;
+
+  beforeAll(async () => {
+    t = await startApp({
+      env: {
+        TRUST_PROXY: 'true',
+        THROTTLE_LOGIN_ACCOUNT: '3/60',
+        THROTTLE_LOGIN_IP: '3/60',
+        THROTTLE_REGISTER_IP: '2/3600',
+        THROTTLE_REFRESH_IP: '2/60',
+      },
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const registerFrom = (ip: string, user = newUser()) =>
+    t.http.post('/auth/register').set('X-Forwarded-For', ip).send(user);
+  const loginFrom = (ip: string, username: string, password: string) =>
+    t.http.post('/auth/login').set('X-Forwarded-For', ip).send({ username, password });
+  const refreshFrom = (ip: string, refreshToken: string) =>
+    t.http.post('/auth/refresh').set('X-Forwarded-For', ip).send({ refresh_token: refreshToken });
+
+  it('keeps the per-account lock while every attempt comes from a new client IP', async () => {
+    const user = newUser();
+    await registerFrom(newIp(), user).expect(201);
+    for (let i = 0; i < 3; i++)
+      await loginFrom(newIp(), user.username, 'wrong-password').expect(401);
+
+    expectRetryAfter(await loginFrom(newIp(), user.username, user.password), 60);
+  });
+
+  it('THROTTLE_LOGIN_IP 3/60: the 4th login attempt from one IP is 429, another IP is not limited', async () => {
+    const ip = newIp();
+    const user = newUser();
+    await registerFrom(newIp(), user).expect(201);
+    // Three different (unknown) accounts, so no per-account lock is involved.
+    for (let i = 0; i < 3; i++)
+      await loginFrom(ip, `nobody-${i}-${ipCounter}`, 'wrong-password').expect(401);
+
+    const fourth = await loginFrom(ip, user.username, user.password);
+
+    expectRetryAfter(fourth, 60);
+    expectProblem(fourth, 429);
+    await loginFrom(newIp(), user.username, user.password).expect(200);
+  });
+
+  it('THROTTLE_LOGIN_IP also covers the OAuth2 password grant', async () => {
+    const ip = newIp();
+    for (let i = 0; i < 3; i++)
+      await loginFrom(ip, `nobody-oauth-${i}-${ipCounter}`, 'wrong-password').expect(401);
+    const response = await t.http
+      .post('/auth/token')
+      .type('form')
+      .set('X-Forwarded-For', ip)
+      .send({ grant_type: 'password', username: 'someone', password: 'something' });
+    expectRetryAfter(response, 60);
+  });
+
+  it('THROTTLE_REGISTER_IP 2/3600: the third registration from one IP is 429 with Retry-After', async () => {
+    const ip = newIp();
+    await registerFrom(ip).expect(201);
+    await registerFrom(ip).expect(201);
+
+    const third = await registerFrom(ip);
+
+    expectRetryAfter(third, 3600);
+    expectProblem(third, 429);
+    await registerFrom(newIp()).expect(201);
+  });
+
+  it('THROTTLE_REFRESH_IP 2/60: the third refresh from one IP is 429 and does not spend the token', async () => {
+    const ip = newIp();
+    const user = newUser();
+    await registerFrom(ip, user).expect(201);
+    const first = (await loginFrom(ip, user.username, user.password).expect(200)).body as Tokens;
+    const second = (await refreshFrom(ip, first.refresh_token).expect(200)).body as Tokens;
+    const third = (await refreshFrom(ip, second.refresh_token).expect(200)).body as Tokens;
+
+    const limited = await refreshFrom(ip, third.refresh_token);
+
+    expectRetryAfter(limited, 60);
+    expectProblem(limited, 429);
+    // The refused request never reached the token: it still rotates from elsewhere.
+    await refreshFrom(newIp(), third.refresh_token).expect(200);
+  });
+});
+
+describe.runIf(realServices.databaseUrl && realServices.redisUrl)(
+  'rate limits across instances',
+  () => {
+    let a: TestApp;
+    let b: TestApp;
+    beforeAll(async () => {
+      const env = { THROTTLE_LOGIN_ACCOUNT: '3/60', THROTTLE_REFRESH_IP: '2/60' };
+      a = await startApp({ env });
+      b = await startApp({ shareWith: a, env });
+    });
+    afterAll(async () => {
+      await b?.close();
+      await a?.close();
+    });
+
+    it('counts failed logins for one account on both instances together', async () => {
+      const user = await register(a.http);
+      await a.http
+        .post('/auth/login')
+        .send({ username: user.username, password: 'wrong-password' })
+        .expect(401);
+      await a.http
+        .post('/auth/login')
+        .send({ username: user.username, password: 'wrong-password' })
+        .expect(401);
+      await b.http
+        .post('/auth/login')
+        .send({ username: user.username, password: 'wrong-password' })
+        .expect(401);
+
+      const response = await a.http
+        .post('/auth/login')
+        .send({ username: user.username, password: user.password });
+
+      expectRetryAfter(response, 60);
+      expect(
+        (
+          await b.http
+            .post('/auth/login')
+            .send({ username: user.username, password: user.password })
+        ).status,
+      ).toBe(429);
+    });
+
+    it('counts per-IP requests on both instances together', async () => {
+      const unknownToken = { refresh_token: 'C'.repeat(43) };
+      await a.http.post('/auth/refresh').send(unknownToken).expect(401);
+      await b.http.post('/auth/refresh').send(unknownToken).expect(401);
+
+      expectRetryAfter(await a.http.post('/auth/refresh').send(unknownToken), 60);
+      expectRetryAfter(await b.http.post('/auth/refresh').send(unknownToken), 60);
+    });
+  },
+);

@@ -1,0 +1,117 @@
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp, TestApp } from './support/app.js';
+import { bearer, expectProblem, login, signUp, SignedInUser, Tokens } from './support/factories.js';
+import { freePort, meStatus, pollUntil, RedisServer } from './support/lifecycle.js';
+
+/**
+ * Issue 3, point 2: if Redis cannot answer, protected requests fail closed
+ * (503, never 200), readiness turns false, and everything recovers without a
+ * restart. The test runs its own redis-server on a free port and stops it;
+ * the database is whatever the harness gives (embedded or real).
+ */
+
+function hasRedisServer(): boolean {
+  try {
+    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe.runIf(hasRedisServer())('losing Redis and getting it back', () => {
+  let redis: RedisServer;
+  let t: TestApp;
+  let user: SignedInUser;
+  let loggedOut: Tokens;
+
+  beforeAll(async () => {
+    redis = new RedisServer(await freePort());
+    await redis.start();
+    t = await startApp({ env: { REDIS_URL: redis.url } });
+  });
+  afterAll(async () => {
+    try {
+      await t?.close();
+    } finally {
+      await redis?.stop();
+    }
+  });
+
+  const ready = () => t.http.get('/health/ready');
+
+  it('works while Redis is up', async () => {
+    user = await signUp(t.http);
+    loggedOut = await login(t.http, user.username, user.password);
+    await t.http.post('/auth/logout').set(bearer(loggedOut.access_token)).expect(204);
+
+    expect(await meStatus(t.http, user.tokens.access_token)).toBe(200);
+    expect(await meStatus(t.http, loggedOut.access_token)).toBe(401);
+    const health = await ready();
+    expect(health.status, health.text).toBe(200);
+    expect(health.body.info?.redis).toMatchObject({ status: 'up', mode: 'redis' });
+  });
+
+  it('fails closed with 503 while Redis is down, and says so in readiness', async () => {
+    await redis.stop();
+
+    for (const token of [user.tokens.access_token, loggedOut.access_token]) {
+      for (let i = 0; i < 3; i++) {
+        const response = await t.http.get('/auth/me').set(bearer(token));
+        expectProblem(response, 503);
+        expect(response.headers['retry-after']).toMatch(/^\d+$/);
+      }
+    }
+    expect((await t.http.get('/users/me').set(bearer(user.tokens.access_token))).status).toBe(503);
+    expect(
+      (await t.http.post('/auth/refresh').send({ refresh_token: user.tokens.refresh_token }))
+        .status,
+    ).toBe(503);
+
+    const health = await ready();
+    expect(health.status).toBe(503);
+    expect(health.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(health.body).toMatchObject({
+      status: 503,
+      detail: expect.stringContaining('redis'),
+      checks: { redis: { status: 'down' }, database: { status: 'up' } },
+    });
+
+    await t.http.get('/health/live').expect(200);
+  });
+
+  it('recovers on the same port within 10 s without a restart, and still refuses what was revoked', async () => {
+    const app = t.app;
+    await redis.start();
+
+    await pollUntil(
+      'GET /auth/me to answer 200 again',
+      async () => (await meStatus(t.http, user.tokens.access_token)) === 200,
+      {
+        timeoutMs: 10_000,
+        intervalMs: 200,
+      },
+    );
+    await pollUntil(
+      'GET /health/ready to answer 200 again',
+      async () => (await ready()).status === 200,
+      {
+        timeoutMs: 10_000,
+        intervalMs: 200,
+      },
+    );
+
+    expect(t.app).toBe(app);
+    // The new Redis is empty: the blocklist is rebuilt from the database, so logout still holds.
+    expect(await meStatus(t.http, loggedOut.access_token)).toBe(401);
+    expect(
+      (await t.http.post('/auth/refresh').send({ refresh_token: loggedOut.refresh_token })).status,
+    ).toBe(401);
+    const rotated = await t.http
+      .post('/auth/refresh')
+      .send({ refresh_token: user.tokens.refresh_token });
+    expect(rotated.status, rotated.text).toBe(200);
+    await login(t.http, user.username, user.password);
+  }, 30_000);
+});

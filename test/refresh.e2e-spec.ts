@@ -1,0 +1,293 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { realServices, startApp, TestApp } from './support/app.js';
+import {
+  bearer,
+  expectProblem,
+  invalidFields,
+  login,
+  signUp,
+  Tokens,
+} from './support/factories.js';
+import {
+  flushAppRedis,
+  meStatus,
+  refreshStatus,
+  closeRestarted,
+  restartOnSameData,
+  sessionIdOf,
+  sleep,
+} from './support/lifecycle.js';
+
+/** Issue 3, point 1: refresh with rotation, reuse detection, one winner, lifetimes, durability. */
+
+const REFRESH_TOKEN = /^[A-Za-z0-9_-]{43,}$/;
+
+async function refresh(t: TestApp, refreshToken: string): Promise<Tokens> {
+  const response = await t.http.post('/auth/refresh').send({ refresh_token: refreshToken });
+  expect(response.status, response.text).toBe(200);
+  return response.body as Tokens;
+}
+
+describe('POST /auth/refresh', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('rotates: a new access and refresh token in the same session, and the old refresh token is spent', async () => {
+    const user = await signUp(t.http);
+    const first = user.tokens;
+
+    const response = await t.http
+      .post('/auth/refresh')
+      .send({ refresh_token: first.refresh_token })
+      .expect(200);
+
+    const second = response.body as Tokens;
+    expect(response.headers['cache-control']).toContain('no-store');
+    expect(second).toMatchObject({ token_type: 'Bearer', expires_in: expect.any(Number) });
+    expect(second.refresh_token).toMatch(REFRESH_TOKEN);
+    expect(second.refresh_token).not.toBe(first.refresh_token);
+    expect(second.access_token).not.toBe(first.access_token);
+    expect(sessionIdOf(second.access_token)).toBe(sessionIdOf(first.access_token));
+
+    const spent = await t.http.post('/auth/refresh').send({ refresh_token: first.refresh_token });
+    expectProblem(spent, 401);
+  });
+
+  it('issues a pair that works: the access token opens /auth/me and the refresh token rotates again', async () => {
+    const user = await signUp(t.http);
+    const second = await refresh(t, user.tokens.refresh_token);
+
+    const me = await t.http.get('/auth/me').set(bearer(second.access_token)).expect(200);
+    expect(me.body).toMatchObject({ sub: user.id, sid: sessionIdOf(user.tokens.access_token) });
+
+    const third = await refresh(t, second.refresh_token);
+    expect(await meStatus(t.http, third.access_token)).toBe(200);
+  });
+
+  it('treats a spent refresh token as reuse: the whole family dies, including the newest access and refresh token', async () => {
+    const user = await signUp(t.http);
+    const original = user.tokens;
+    const rotated = await refresh(t, original.refresh_token);
+    expect(await meStatus(t.http, rotated.access_token)).toBe(200);
+
+    const reuse = await t.http
+      .post('/auth/refresh')
+      .send({ refresh_token: original.refresh_token });
+
+    expectProblem(reuse, 401);
+    // At once: no waiting for the access token to expire.
+    expect(await meStatus(t.http, rotated.access_token)).toBe(401);
+    expect(await meStatus(t.http, original.access_token)).toBe(401);
+    expect(await refreshStatus(t.http, rotated.refresh_token)).toBe(401);
+  });
+
+  it('leaves other sessions of the same user alone when one family is revoked for reuse', async () => {
+    const user = await signUp(t.http);
+    const other = await login(t.http, user.username, user.password);
+    const rotated = await refresh(t, user.tokens.refresh_token);
+
+    expect(await refreshStatus(t.http, user.tokens.refresh_token)).toBe(401);
+
+    expect(await meStatus(t.http, rotated.access_token)).toBe(401);
+    expect(await meStatus(t.http, other.access_token)).toBe(200);
+    expect(await refreshStatus(t.http, other.refresh_token)).toBe(200);
+  });
+
+  it('lets exactly one of 20 concurrent refreshes with one token win; the other 19 get 401', async () => {
+    const user = await signUp(t.http);
+
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        t.http.post('/auth/refresh').send({ refresh_token: user.tokens.refresh_token }),
+      ),
+    );
+
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(1);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(19);
+    const winner = responses.find((response) => response.status === 200)!.body as Tokens;
+    expect(winner.refresh_token).toMatch(REFRESH_TOKEN);
+  });
+
+  it('refuses an access token presented as a refresh token', async () => {
+    const user = await signUp(t.http);
+
+    const response = await t.http
+      .post('/auth/refresh')
+      .send({ refresh_token: user.tokens.access_token });
+
+    // An RS256 access token is longer than any refresh token may be (512), so validation
+    // may answer 400 before the token check would answer 401: refused either way.
+    expect([400, 401]).toContain(response.status);
+    expectProblem(response, response.status);
+    // The refusal neither spent nor revoked anything.
+    expect(await meStatus(t.http, user.tokens.access_token)).toBe(200);
+    expect(await refreshStatus(t.http, user.tokens.refresh_token)).toBe(200);
+  });
+
+  it('refuses a refresh token presented as a Bearer access token (401)', async () => {
+    const user = await signUp(t.http);
+
+    const response = await t.http.get('/auth/me').set(bearer(user.tokens.refresh_token));
+
+    expectProblem(response, 401);
+    expect(response.headers['www-authenticate']).toMatch(/^Bearer .*error="invalid_token"/);
+    expect(await refreshStatus(t.http, user.tokens.refresh_token)).toBe(200);
+  });
+
+  it('refuses an unknown, well-formed refresh token (401)', async () => {
+    const response = await t.http.post('/auth/refresh').send({ refresh_token: 'A'.repeat(43) });
+    expectProblem(response, 401);
+  });
+
+  it.each([
+    ['an empty body', {}],
+    ['a number for refresh_token', { refresh_token: 42 }],
+    ['an empty refresh_token', { refresh_token: '' }],
+    ['an oversized refresh_token', { refresh_token: 'a'.repeat(10_000) }],
+  ])('answers 400 naming refresh_token for %s', async (_, body) => {
+    const response = await t.http.post('/auth/refresh').send(body);
+    expectProblem(response, 400);
+    expect(invalidFields(response)).toContain('refresh_token');
+  });
+
+  it('answers 400 for an unknown field next to a valid refresh token, and does not spend it', async () => {
+    const user = await signUp(t.http);
+    const response = await t.http
+      .post('/auth/refresh')
+      .send({ refresh_token: user.tokens.refresh_token, roles: ['admin'] });
+    expectProblem(response, 400);
+    expect(await refreshStatus(t.http, user.tokens.refresh_token)).toBe(200);
+  });
+});
+
+describe('session lifetimes: idle timeout and absolute lifetime', () => {
+  // Idle 2 s, absolute 5 s: each test below is decided by one of the two limits alone.
+  const IDLE_MS = 2_000;
+  const ABSOLUTE_MS = 5_000;
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp({
+      env: { REFRESH_IDLE_TTL: '2', REFRESH_TOKEN_TTL: '5', ACCESS_TOKEN_TTL: '1' },
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('ends a session left unused for longer than REFRESH_IDLE_TTL', async () => {
+    const user = await signUp(t.http);
+    // Within the idle window the token rotates.
+    const fresh = await refresh(t, user.tokens.refresh_token);
+    const lastUse = Date.now();
+
+    await sleep(lastUse + IDLE_MS + 1_000 - Date.now());
+
+    // Well before the 5 s absolute end: only the idle timeout can refuse it.
+    const response = await t.http
+      .post('/auth/refresh')
+      .send({ refresh_token: fresh.refresh_token });
+    expectProblem(response, 401);
+    const newest = await login(t.http, user.username, user.password);
+    const sessions = await t.http
+      .get('/auth/sessions')
+      .set(bearer(newest.access_token))
+      .expect(200);
+    expect((sessions.body as { id: string }[]).map((session) => session.id)).not.toContain(
+      sessionIdOf(fresh.access_token),
+    );
+  }, 15_000);
+
+  it('ends a session at REFRESH_TOKEN_TTL even when it was used within the idle window all along', async () => {
+    const user = await signUp(t.http);
+    const started = Date.now();
+    let current = user.tokens;
+    // Use it every 1.5 s (under the 2 s idle timeout) until past the absolute end.
+    for (const at of [1_500, 3_000, 4_500]) {
+      await sleep(started + at - Date.now());
+      current = await refresh(t, current.refresh_token);
+    }
+    await sleep(started + ABSOLUTE_MS + 700 - Date.now());
+
+    const response = await t.http
+      .post('/auth/refresh')
+      .send({ refresh_token: current.refresh_token });
+
+    expect(Date.now() - started).toBeLessThan(ABSOLUTE_MS + IDLE_MS);
+    expectProblem(response, 401);
+  }, 20_000);
+});
+
+describe('durability: revocation lives in PostgreSQL, not only in the blocklist', () => {
+  it('still refuses a logged-out session after a restart that loses the in-process blocklist', async () => {
+    const before = await startApp();
+    let after: TestApp | undefined;
+    try {
+      const user = await signUp(before.http);
+      const kept = await login(before.http, user.username, user.password);
+      await before.http.post('/auth/logout').set(bearer(user.tokens.access_token)).expect(204);
+
+      after = await restartOnSameData(before);
+
+      expect(await meStatus(after.http, user.tokens.access_token)).toBe(401);
+      expect(await refreshStatus(after.http, user.tokens.refresh_token)).toBe(401);
+      // The restart itself did not void everything: the other session lives on.
+      expect(await meStatus(after.http, kept.access_token)).toBe(200);
+      expect(await refreshStatus(after.http, kept.refresh_token)).toBe(200);
+    } finally {
+      await closeRestarted(after, before);
+    }
+  }, 60_000);
+
+  describe.runIf(realServices.databaseUrl && realServices.redisUrl)('on Redis', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startApp();
+    });
+    afterAll(async () => {
+      await t?.close();
+    });
+
+    it('refuses a logged-out access token and its refresh token after the app’s Redis keys are flushed', async () => {
+      const user = await signUp(t.http);
+      const kept = await login(t.http, user.username, user.password);
+      await t.http.post('/auth/logout').set(bearer(user.tokens.access_token)).expect(204);
+      expect(await meStatus(t.http, user.tokens.access_token)).toBe(401);
+
+      expect(await flushAppRedis(t)).toBeGreaterThan(0);
+
+      // The blocklist notices its marker is gone and rebuilds from the database.
+      expect(await meStatus(t.http, user.tokens.access_token)).toBe(401);
+      expect(await refreshStatus(t.http, user.tokens.refresh_token)).toBe(401);
+      expect(await meStatus(t.http, kept.access_token)).toBe(200);
+    });
+
+    it('keeps a logout-all cutoff through a flush, while a login after it works', async () => {
+      const user = await signUp(t.http);
+      await t.http.post('/auth/logout-all').set(bearer(user.tokens.access_token)).expect(204);
+
+      expect(await flushAppRedis(t)).toBeGreaterThan(0);
+
+      expect(await meStatus(t.http, user.tokens.access_token)).toBe(401);
+      expect(await refreshStatus(t.http, user.tokens.refresh_token)).toBe(401);
+      const again = await login(t.http, user.username, user.password);
+      expect(await meStatus(t.http, again.access_token)).toBe(200);
+    });
+
+    it('keeps reuse revocation through a flush', async () => {
+      const user = await signUp(t.http);
+      const rotated = await refresh(t, user.tokens.refresh_token);
+      expect(await refreshStatus(t.http, user.tokens.refresh_token)).toBe(401);
+
+      expect(await flushAppRedis(t)).toBeGreaterThan(0);
+
+      expect(await meStatus(t.http, rotated.access_token)).toBe(401);
+      expect(await refreshStatus(t.http, rotated.refresh_token)).toBe(401);
+    });
+  });
+});

@@ -1,0 +1,210 @@
+/**
+ * Helpers for the token-lifecycle e2e tests (refresh, sessions, OAuth2,
+ * rate limits, keys, scale-out, Redis outage).
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { createServer, Socket } from 'node:net';
+import pg from 'pg';
+import type supertest from 'supertest';
+import { KEY_VALUE_STORE } from '../../src/redis/redis.module.js';
+import type { KeyValueStore } from '../../src/redis/key-value-store.js';
+import { startApp, StartOptions, TestApp } from './app.js';
+import { bearer, decodeJwt } from './factories.js';
+
+type Http = ReturnType<typeof supertest>;
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Calls `probe` every `intervalMs` until it returns a truthy value or
+ * `timeoutMs` passes; returns that value, or throws with `what` in the message.
+ */
+export async function pollUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false>,
+  { timeoutMs = 10_000, intervalMs = 200 }: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() >= deadline) {
+      const cause = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}`);
+    }
+    await sleep(intervalMs);
+  }
+}
+
+/** Status of GET /auth/me with this access token. */
+export async function meStatus(http: Http, accessToken: string): Promise<number> {
+  return (await http.get('/auth/me').set(bearer(accessToken))).status;
+}
+
+/** Status of POST /auth/refresh with this refresh token. */
+export async function refreshStatus(http: Http, refreshToken: string): Promise<number> {
+  return (await http.post('/auth/refresh').send({ refresh_token: refreshToken })).status;
+}
+
+/** The session id (`sid`) an access token belongs to. */
+export const sessionIdOf = (accessToken: string) => decodeJwt(accessToken).payload.sid as string;
+
+/** The `kid` in an access token's header. */
+export const kidOf = (accessToken: string) => decodeJwt(accessToken).header.kid as string;
+
+/** An HTTP Basic header for client authentication (RFC 6749 §2.3.1). */
+export const basicAuth = (clientId: string, clientSecret: string) => ({
+  Authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`,
+});
+
+/** The kids the app publishes in its JWKS. */
+export async function jwksKids(http: Http): Promise<string[]> {
+  const response = await http.get('/.well-known/jwks.json').expect(200);
+  return (response.body.keys as { kid: string }[]).map((key) => key.kid);
+}
+
+/** Deletes every Redis key of the app's prefix (its blocklist, marker and counters), as a flush would. */
+export async function flushAppRedis(t: TestApp): Promise<number> {
+  const kv = t.app.get<KeyValueStore>(KEY_VALUE_STORE);
+  if (!kv.client) throw new Error('flushAppRedis needs an app on Redis');
+  const keys = await kv.client.keys(`${t.env.REDIS_KEY_PREFIX}*`);
+  if (keys.length > 0) await kv.client.del(keys);
+  return keys.length;
+}
+
+/**
+ * "Restarts" an app on the same data: closes `t`'s Nest app (keeping its
+ * database / data folder) and boots a new one on it with extra environment.
+ * Clean up with `removeAppData(t)` after closing the new one.
+ */
+export async function restartOnSameData(
+  t: TestApp,
+  env: StartOptions['env'] = {},
+): Promise<TestApp> {
+  await t.app.close();
+  return startApp({ shareWith: t, env });
+}
+
+/** Drops what `startApp` created for `t` (schema on PostgreSQL, data folder), without touching its closed app. */
+export async function removeAppData(t: TestApp): Promise<void> {
+  if (t.env.DATABASE_URL && t.env.DATABASE_SCHEMA) {
+    const client = new pg.Client({ connectionString: t.env.DATABASE_URL });
+    await client.connect();
+    try {
+      await client.query(`DROP SCHEMA IF EXISTS "${t.env.DATABASE_SCHEMA}" CASCADE`);
+    } finally {
+      await client.end();
+    }
+  }
+  if (t.env.DATA_DIR) await rm(t.env.DATA_DIR, { recursive: true, force: true });
+}
+
+// --- A private redis-server, for outage tests ----------------------------------------
+
+/** A TCP port nobody listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    socket.setTimeout(500);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.connect(port, '127.0.0.1');
+  });
+}
+
+/** A throw-away `redis-server` without persistence, started and stopped by the test. */
+export class RedisServer {
+  private process: ChildProcess | null = null;
+
+  constructor(readonly port: number) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  get running(): boolean {
+    return this.process !== null;
+  }
+
+  async start(): Promise<void> {
+    if (this.process) throw new Error('redis-server already running');
+    const child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
+    this.process = child;
+    // Never outlive the test process, whatever happens to its hooks.
+    const killOnExit = () => child.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    child.once('exit', () => {
+      process.off('exit', killOnExit);
+      if (this.process === child) this.process = null;
+    });
+    await pollUntil(
+      `redis-server on port ${this.port}`,
+      async () => this.process === child && canConnect(this.port),
+      {
+        timeoutMs: 5_000,
+        intervalMs: 50,
+      },
+    );
+  }
+
+  /** SIGTERM, and waits until the process has exited. */
+  async stop(): Promise<void> {
+    const child = this.process;
+    if (!child) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+    this.process = null;
+  }
+}
+
+/** Closes an app from `restartOnSameData` and removes everything the original `startApp` made. */
+export async function closeRestarted(
+  restarted: TestApp | undefined,
+  original: TestApp,
+): Promise<void> {
+  try {
+    if (restarted) {
+      const kv = restarted.app.get<KeyValueStore>(KEY_VALUE_STORE);
+      if (kv.client?.isReady) await flushAppRedis(restarted);
+      await restarted.app.close();
+    }
+  } finally {
+    await removeAppData(original);
+  }
+}
