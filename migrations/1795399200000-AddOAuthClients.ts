@@ -15,7 +15,9 @@ export class AddOAuthClients1795399200000 implements MigrationInterface {
         "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
         CONSTRAINT "PK_oauth_clients" PRIMARY KEY ("id")
       )`);
-    await queryRunner.query(`CREATE UNIQUE INDEX "UQ_oauth_clients_client_id" ON "oauth_clients" ("client_id")`);
+    await queryRunner.query(
+      `CREATE UNIQUE INDEX "UQ_oauth_clients_client_id" ON "oauth_clients" ("client_id")`,
+    );
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {

@@ -19,7 +19,10 @@ export interface CreateAppOptions {
 }
 
 /** Builds the whole app (used by `main.ts` and by the tests, which boot it in-process). */
-export async function createApp(env: Environment, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+export async function createApp(
+  env: Environment,
+  options: CreateAppOptions = {},
+): Promise<NestFastifyApplication> {
   const config = loadConfig(env);
   const adapter = new FastifyAdapter({
     bodyLimit: config.app.bodyLimitBytes,
@@ -33,7 +36,10 @@ export async function createApp(env: Environment, options: CreateAppOptions = {}
   const logger =
     options.logLevels === false
       ? false
-      : new ConsoleLogger({ json: config.app.logFormat === 'json', logLevels: options.logLevels ?? ['log', 'warn', 'error', 'fatal'] });
+      : new ConsoleLogger({
+          json: config.app.logFormat === 'json',
+          logLevels: options.logLevels ?? ['log', 'warn', 'error', 'fatal'],
+        });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env), adapter, {
     logger,
     abortOnError: false,

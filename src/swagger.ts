@@ -29,13 +29,21 @@ export function setupSwagger(app: NestFastifyApplication): void {
     .setVersion('1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .addOAuth2(
-      { type: 'oauth2', flows: { password: { tokenUrl: '/auth/token', refreshUrl: '/auth/token', scopes: {} } } },
+      {
+        type: 'oauth2',
+        flows: { password: { tokenUrl: '/auth/token', refreshUrl: '/auth/token', scopes: {} } },
+      },
       'oauth2',
     )
     .build();
-  SwaggerModule.setup('docs', app, () => withOAuth2Alternative(SwaggerModule.createDocument(app, config)), {
-    jsonDocumentUrl: 'docs-json',
-    yamlDocumentUrl: 'docs-yaml',
-    swaggerOptions: { persistAuthorization: false },
-  });
+  SwaggerModule.setup(
+    'docs',
+    app,
+    () => withOAuth2Alternative(SwaggerModule.createDocument(app, config)),
+    {
+      jsonDocumentUrl: 'docs-json',
+      yamlDocumentUrl: 'docs-yaml',
+      swaggerOptions: { persistAuthorization: false },
+    },
+  );
 }

@@ -16,7 +16,9 @@ export class AdminKeysController {
     summary: 'Make a new signing key active; earlier keys keep verifying until their tokens expire',
   })
   @ApiCreatedResponse({ type: RotatedKeyResponseDto })
-  @ApiConflictResponse({ description: 'HS256 with a configured JWT_SECRET: rotate by changing the secret' })
+  @ApiConflictResponse({
+    description: 'HS256 with a configured JWT_SECRET: rotate by changing the secret',
+  })
   async rotate(): Promise<RotatedKeyResponseDto> {
     try {
       return { kid: await this.keys.rotate() };

@@ -1,4 +1,14 @@
-import { Body, Controller, Delete, Get, Header, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Header,
+  HttpCode,
+  Post,
+  Req,
+  UseGuards,
+} from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -73,7 +83,9 @@ export class AuthController {
   @Post('refresh')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Exchange a refresh token for new tokens (the old refresh token is spent)' })
+  @ApiOperation({
+    summary: 'Exchange a refresh token for new tokens (the old refresh token is spent)',
+  })
   @ApiUnauthorizedResponse({ description: 'Invalid, expired, revoked or reused refresh token' })
   refresh(@Body() dto: RefreshTokenDto, @Req() request: FastifyRequest): Promise<TokenResponseDto> {
     return this.auth.refresh(dto.refresh_token, clientMeta(request));
@@ -129,7 +141,10 @@ export class AuthController {
   @ApiOperation({ summary: "Revoke one of the caller's sessions" })
   @ApiNoContentResponse({ description: 'Revoked' })
   @ApiNotFoundResponse({ description: 'No such session of the caller' })
-  async revokeSession(@CurrentUser() principal: Principal, @UuidParam('id') id: string): Promise<void> {
+  async revokeSession(
+    @CurrentUser() principal: Principal,
+    @UuidParam('id') id: string,
+  ): Promise<void> {
     await this.auth.revokeOwnSession(principal, id);
   }
 }

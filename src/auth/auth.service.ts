@@ -2,7 +2,11 @@ import { Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { BearerChallengeException } from '../common/filters/problem-details.filter.js';
 import type { Principal } from '../tokens/access-token.claims.js';
 import { AccessTokensService } from '../tokens/access-tokens.service.js';
-import { ClientMeta, RefreshSessionsService, ReuseDetectedError } from '../tokens/refresh-sessions.service.js';
+import {
+  ClientMeta,
+  RefreshSessionsService,
+  ReuseDetectedError,
+} from '../tokens/refresh-sessions.service.js';
 import { TokenError } from '../tokens/token.error.js';
 import { TokenRevocationService } from '../tokens/token-revocation.service.js';
 import type { User } from '../users/entities/user.entity.js';
@@ -47,7 +51,12 @@ export class AuthService {
   async login(user: User, meta: ClientMeta): Promise<TokenResponseDto> {
     const { token: refreshToken, session } = await this.refreshSessions.start(user.id, meta);
     this.metrics.authEvents.inc({ event: 'login_succeeded' });
-    this.events.log({ event: 'login.succeeded', userId: user.id, sessionId: session.familyId, ip: meta.ip });
+    this.events.log({
+      event: 'login.succeeded',
+      userId: user.id,
+      sessionId: session.familyId,
+      ip: meta.ip,
+    });
     return this.tokenResponse(user, session.familyId, refreshToken);
   }
 
@@ -61,10 +70,17 @@ export class AuthService {
       rotated = await this.refreshSessions.rotate(refreshToken, meta);
     } catch (error) {
       if (!(error instanceof TokenError)) throw error;
-      this.metrics.authEvents.inc({ event: error instanceof ReuseDetectedError ? 'refresh_reuse' : 'refresh_failed' });
+      this.metrics.authEvents.inc({
+        event: error instanceof ReuseDetectedError ? 'refresh_reuse' : 'refresh_failed',
+      });
       if (error instanceof ReuseDetectedError) {
         await this.revocation.revokeSession(error.familyId, 'reuse');
-        this.events.warn({ event: 'refresh.reuse_detected', sessionId: error.familyId, userId: error.userId, ip: meta.ip });
+        this.events.warn({
+          event: 'refresh.reuse_detected',
+          sessionId: error.familyId,
+          userId: error.userId,
+          ip: meta.ip,
+        });
       }
       throw new InvalidRefreshTokenError(error.message);
     }
@@ -79,11 +95,16 @@ export class AuthService {
 
   /** Ends the caller's session (and the session of `refreshToken`, if it is the caller's). */
   async logout(principal: Principal, refreshToken?: string): Promise<void> {
-    if (principal.sessionId) await this.revocation.revokeSession(principal.sessionId, 'logout', principal.subject);
+    if (principal.sessionId)
+      await this.revocation.revokeSession(principal.sessionId, 'logout', principal.subject);
     await this.revocation.revokeAccessToken(principal);
     if (refreshToken) {
       const session = await this.refreshSessions.findByToken(refreshToken);
-      if (session && session.userId === principal.subject && session.familyId !== principal.sessionId) {
+      if (
+        session &&
+        session.userId === principal.subject &&
+        session.familyId !== principal.sessionId
+      ) {
         await this.revocation.revokeSession(session.familyId, 'logout', principal.subject);
       }
     }

@@ -32,7 +32,10 @@ export interface PresentedClient {
  * Client credentials from HTTP Basic or the body (RFC 6749 §2.3.1), never
  * both; `null` when the request carries none.
  */
-export function presentedClient(request: FastifyRequest, body: ClientCredentialsFields): PresentedClient | null {
+export function presentedClient(
+  request: FastifyRequest,
+  body: ClientCredentialsFields,
+): PresentedClient | null {
   const header = request.headers.authorization;
   let basic = header && /^basic\s+/i.test(header) ? header.replace(/^basic\s+/i, '') : null;
   // An empty id and secret (`Basic Og==`) is what Swagger UI's Authorize sends for a public
@@ -45,7 +48,8 @@ export function presentedClient(request: FastifyRequest, body: ClientCredentials
   if (basic !== null) {
     const decoded = Buffer.from(basic, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon < 0) throw new OAuthException('invalid_client', 'Malformed Basic credentials', 401, true);
+    if (colon < 0)
+      throw new OAuthException('invalid_client', 'Malformed Basic credentials', 401, true);
     try {
       return {
         clientId: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')),
@@ -57,7 +61,12 @@ export function presentedClient(request: FastifyRequest, body: ClientCredentials
   }
   if (!inBody) return null;
   if (!body.client_id || !body.client_secret) {
-    throw new OAuthException('invalid_client', 'client_id and client_secret are both required', 401, true);
+    throw new OAuthException(
+      'invalid_client',
+      'client_id and client_secret are both required',
+      401,
+      true,
+    );
   }
   return { clientId: body.client_id, clientSecret: body.client_secret };
 }

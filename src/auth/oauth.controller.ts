@@ -34,7 +34,8 @@ export class OAuthController {
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
   @ApiOperation({
-    summary: 'OAuth2 token endpoint (RFC 6749): password, refresh_token and client_credentials grants',
+    summary:
+      'OAuth2 token endpoint (RFC 6749): password, refresh_token and client_credentials grants',
   })
   @ApiConsumes(FORM, 'application/json')
   @ApiBody({ type: TokenRequestDto })
@@ -46,7 +47,9 @@ export class OAuthController {
 
   @Post('oauth/revoke')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Revoke an access or refresh token (RFC 7009); 200 even for unknown tokens' })
+  @ApiOperation({
+    summary: 'Revoke an access or refresh token (RFC 7009); 200 even for unknown tokens',
+  })
   @ApiConsumes(FORM, 'application/json')
   @ApiBody({ type: RevokeRequestDto })
   async revoke(@Req() request: FastifyRequest): Promise<void> {

@@ -1,7 +1,10 @@
 import { ForbiddenException, Injectable } from '@nestjs/common';
 import { OAuthClientsService } from '../clients/oauth-clients.service.js';
 import type { OAuthClient } from '../clients/entities/oauth-client.entity.js';
-import { BearerChallengeException, OAuthException } from '../common/filters/problem-details.filter.js';
+import {
+  BearerChallengeException,
+  OAuthException,
+} from '../common/filters/problem-details.filter.js';
 import { Role } from '../common/role.enum.js';
 import { TooManyAttemptsException } from '../rate-limit/login-attempts.service.js';
 import type { Principal } from '../tokens/access-token.claims.js';
@@ -11,7 +14,12 @@ import { ClientMeta, RefreshSessionsService } from '../tokens/refresh-sessions.s
 import { TokenError } from '../tokens/token.error.js';
 import { tokenIdTime, TokenRevocationService } from '../tokens/token-revocation.service.js';
 import { AuthService, InvalidCredentialsError, InvalidRefreshTokenError } from './auth.service.js';
-import { IntrospectionResponseDto, IntrospectRequestDto, RevokeRequestDto, TokenRequestDto } from './dto/oauth-requests.dto.js';
+import {
+  IntrospectionResponseDto,
+  IntrospectRequestDto,
+  RevokeRequestDto,
+  TokenRequestDto,
+} from './dto/oauth-requests.dto.js';
 import { TokenResponseDto } from './dto/token-response.dto.js';
 import type { PresentedClient } from './oauth-body.js';
 
@@ -30,7 +38,11 @@ export class OAuthService {
     private readonly blocklist: BlocklistService,
   ) {}
 
-  async token(dto: TokenRequestDto, presented: PresentedClient | null, meta: ClientMeta): Promise<TokenResponseDto> {
+  async token(
+    dto: TokenRequestDto,
+    presented: PresentedClient | null,
+    meta: ClientMeta,
+  ): Promise<TokenResponseDto> {
     switch (dto.grant_type) {
       case 'password':
         if (presented) await this.authenticateClient(presented);
@@ -39,10 +51,19 @@ export class OAuthService {
         if (presented) await this.authenticateClient(presented);
         return this.refreshGrant(dto, meta);
       case 'client_credentials':
-        if (!presented) throw new OAuthException('invalid_client', 'Client authentication is required', 401, true);
+        if (!presented)
+          throw new OAuthException(
+            'invalid_client',
+            'Client authentication is required',
+            401,
+            true,
+          );
         return this.clientCredentialsGrant(await this.authenticateClient(presented));
       default:
-        throw new OAuthException('unsupported_grant_type', `Unsupported grant_type: ${dto.grant_type.slice(0, 64)}`);
+        throw new OAuthException(
+          'unsupported_grant_type',
+          `Unsupported grant_type: ${dto.grant_type.slice(0, 64)}`,
+        );
     }
   }
 
@@ -91,12 +112,16 @@ export class OAuthService {
   }
 
   /** Introspection needs a registered client or an admin's access token. */
-  async authorizeIntrospection(presented: PresentedClient | null, bearer: string | null): Promise<void> {
+  async authorizeIntrospection(
+    presented: PresentedClient | null,
+    bearer: string | null,
+  ): Promise<void> {
     if (presented) {
       await this.authenticateClient(presented);
       return;
     }
-    if (!bearer) throw new OAuthException('invalid_client', 'Client authentication is required', 401, true);
+    if (!bearer)
+      throw new OAuthException('invalid_client', 'Client authentication is required', 401, true);
     const principal = await this.verifyQuietly(bearer);
     if (!principal || (await this.isRevoked(principal))) {
       throw new BearerChallengeException('The access token is invalid', true);
@@ -109,22 +134,34 @@ export class OAuthService {
       throw new OAuthException('invalid_request', 'username and password are required');
     }
     try {
-      return await this.auth.login(await this.auth.verifyPassword(dto.username, dto.password), meta);
+      return await this.auth.login(
+        await this.auth.verifyPassword(dto.username, dto.password),
+        meta,
+      );
     } catch (error) {
-      if (error instanceof InvalidCredentialsError) throw new OAuthException('invalid_grant', error.message);
+      if (error instanceof InvalidCredentialsError)
+        throw new OAuthException('invalid_grant', error.message);
       if (error instanceof TooManyAttemptsException) {
-        throw new OAuthException('invalid_grant', error.message, 429, false, error.retryAfterSeconds);
+        throw new OAuthException(
+          'invalid_grant',
+          error.message,
+          429,
+          false,
+          error.retryAfterSeconds,
+        );
       }
       throw error;
     }
   }
 
   private async refreshGrant(dto: TokenRequestDto, meta: ClientMeta): Promise<TokenResponseDto> {
-    if (!dto.refresh_token) throw new OAuthException('invalid_request', 'refresh_token is required');
+    if (!dto.refresh_token)
+      throw new OAuthException('invalid_request', 'refresh_token is required');
     try {
       return await this.auth.refresh(dto.refresh_token, meta);
     } catch (error) {
-      if (error instanceof InvalidRefreshTokenError) throw new OAuthException('invalid_grant', error.message);
+      if (error instanceof InvalidRefreshTokenError)
+        throw new OAuthException('invalid_grant', error.message);
       throw error;
     }
   }
@@ -141,7 +178,8 @@ export class OAuthService {
 
   private async authenticateClient(presented: PresentedClient): Promise<OAuthClient> {
     const client = await this.clients.authenticate(presented.clientId, presented.clientSecret);
-    if (!client) throw new OAuthException('invalid_client', 'Client authentication failed', 401, true);
+    if (!client)
+      throw new OAuthException('invalid_client', 'Client authentication failed', 401, true);
     return client;
   }
 

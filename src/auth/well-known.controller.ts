@@ -19,7 +19,9 @@ export class WellKnownController {
 
   @Get('jwks.json')
   @Header('Cache-Control', 'public, max-age=60')
-  @ApiOperation({ summary: 'Public keys that verify access tokens (RFC 7517); HMAC keys are never published' })
+  @ApiOperation({
+    summary: 'Public keys that verify access tokens (RFC 7517); HMAC keys are never published',
+  })
   jwks(): { keys: Record<string, unknown>[] } {
     return this.keys.jwks();
   }

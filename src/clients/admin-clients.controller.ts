@@ -1,8 +1,18 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Roles } from '../common/decorators/roles.decorator.js';
 import { Role } from '../common/role.enum.js';
-import { ClientResponseDto, CreatedClientResponseDto, toClientResponse } from './dto/client-response.dto.js';
+import {
+  ClientResponseDto,
+  CreatedClientResponseDto,
+  toClientResponse,
+} from './dto/client-response.dto.js';
 import { CreateClientDto } from './dto/create-client.dto.js';
 import { OAuthClientsService } from './oauth-clients.service.js';
 
@@ -13,7 +23,9 @@ export class AdminClientsController {
   constructor(private readonly clients: OAuthClientsService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Register a service client for the client-credentials grant; the secret is shown once' })
+  @ApiOperation({
+    summary: 'Register a service client for the client-credentials grant; the secret is shown once',
+  })
   @ApiCreatedResponse({ type: CreatedClientResponseDto })
   async create(@Body() dto: CreateClientDto): Promise<CreatedClientResponseDto> {
     const { client, secret } = await this.clients.create(dto);

@@ -36,7 +36,9 @@ export class OAuthClientsService {
 
   /** The client if id and secret match and it is enabled; `null` otherwise. */
   async authenticate(clientId: string, secret: string): Promise<OAuthClient | null> {
-    const client = CLIENT_ID_PATTERN.test(clientId) ? await this.clients.findByClientIdWithSecret(clientId) : null;
+    const client = CLIENT_ID_PATTERN.test(clientId)
+      ? await this.clients.findByClientIdWithSecret(clientId)
+      : null;
     const matches = timingSafeEqual(client?.secretHash ?? DUMMY_HASH, hashSecret(secret));
     if (!client || !matches || client.disabled) return null;
     delete client.secretHash;

@@ -53,7 +53,13 @@ export interface RateLimit {
   ttlSeconds: number;
 }
 
-export const RATE_LIMIT_NAMES = ['LOGIN_ACCOUNT', 'LOGIN_IP', 'REGISTER_IP', 'REFRESH_IP', 'DEFAULT_IP'] as const;
+export const RATE_LIMIT_NAMES = [
+  'LOGIN_ACCOUNT',
+  'LOGIN_IP',
+  'REGISTER_IP',
+  'REFRESH_IP',
+  'DEFAULT_IP',
+] as const;
 export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];
 
 /** Defaults from the source documents: 5 failed logins a minute per account, and so on. */
@@ -173,7 +179,10 @@ export function loadConfig(env: Environment): Config {
     problems.push('ADMIN_PASSWORD is set but ADMIN_EMAIL is not');
   }
   if (adminPassword !== undefined) {
-    const refused = passwordProblems(adminPassword, { email: adminEmail, username: read('ADMIN_USERNAME') });
+    const refused = passwordProblems(adminPassword, {
+      email: adminEmail,
+      username: read('ADMIN_USERNAME'),
+    });
     if (refused.length > 0) problems.push(`ADMIN_PASSWORD is refused: ${refused.join('; ')}`);
   }
 
@@ -181,10 +190,14 @@ export function loadConfig(env: Environment): Config {
     if (!databaseUrl) problems.push('DATABASE_URL is required in production');
     if (!redisUrl) problems.push('REDIS_URL is required in production');
     if (!keyEncryptionSecret) {
-      problems.push(`KEY_ENCRYPTION_SECRET (at least ${MIN_SECRET_BYTES} bytes) is required in production`);
+      problems.push(
+        `KEY_ENCRYPTION_SECRET (at least ${MIN_SECRET_BYTES} bytes) is required in production`,
+      );
     }
     if (algorithm === 'HS256' && !hmacSecret) {
-      problems.push(`JWT_SECRET (at least ${MIN_SECRET_BYTES} bytes) is required for HS256 in production`);
+      problems.push(
+        `JWT_SECRET (at least ${MIN_SECRET_BYTES} bytes) is required for HS256 in production`,
+      );
     }
     if (adminEmail !== undefined && adminPassword === undefined) {
       problems.push('ADMIN_PASSWORD is required with ADMIN_EMAIL in production');

@@ -57,10 +57,18 @@ export class DatabaseModule {
           inject: [EMBEDDED_POSTGRES],
           useFactory: (embedded: EmbeddedPostgres | null) => {
             // Retry an unreachable server at start, but not a schema that needs an operator.
-            const retry = { retryAttempts: 5, retryDelay: 2_000, toRetry: (error: unknown) => !(error instanceof PendingMigrationsError) };
-            if (!embedded) return { ...dataSourceOptions(config.database, config.database.url!), ...retry };
+            const retry = {
+              retryAttempts: 5,
+              retryDelay: 2_000,
+              toRetry: (error: unknown) => !(error instanceof PendingMigrationsError),
+            };
+            if (!embedded)
+              return { ...dataSourceOptions(config.database, config.database.url!), ...retry };
             const poolSize = Math.min(config.database.poolSize, EmbeddedPostgres.maxConnections);
-            return { ...dataSourceOptions({ ...config.database, poolSize }, embedded.url), ...retry };
+            return {
+              ...dataSourceOptions({ ...config.database, poolSize }, embedded.url),
+              ...retry,
+            };
           },
           dataSourceFactory: async (options) => {
             const dataSource = await new DataSource(options!).initialize();

@@ -8,8 +8,16 @@ import { CONFIG } from '../config/config.module.js';
 import { KeyValueStore } from '../redis/key-value-store.js';
 import { KEY_VALUE_STORE } from '../redis/redis.module.js';
 import { LoginAttemptsService } from './login-attempts.service.js';
-import { CategoryResolver, RATE_LIMIT_CATEGORY_KEY, RateLimitCategory } from './rate-limit.decorator.js';
-import { MemoryRateLimitStorage, RateLimitStorage, RedisRateLimitStorage } from './rate-limit.storage.js';
+import {
+  CategoryResolver,
+  RATE_LIMIT_CATEGORY_KEY,
+  RateLimitCategory,
+} from './rate-limit.decorator.js';
+import {
+  MemoryRateLimitStorage,
+  RateLimitStorage,
+  RedisRateLimitStorage,
+} from './rate-limit.storage.js';
 import { RATE_LIMIT_STORAGE } from './rate-limit.tokens.js';
 
 const CATEGORY_LIMIT: Record<RateLimitCategory, RateLimitName> = {
@@ -26,7 +34,8 @@ function categoryOf(context: ExecutionContext): RateLimitCategory {
     RATE_LIMIT_CATEGORY_KEY,
     [context.getHandler(), context.getClass()],
   );
-  if (typeof declared === 'function') return declared(context.switchToHttp().getRequest<FastifyRequest>());
+  if (typeof declared === 'function')
+    return declared(context.switchToHttp().getRequest<FastifyRequest>());
   return declared ?? 'default';
 }
 
@@ -73,7 +82,8 @@ class RateLimitStorageModule implements OnApplicationShutdown {
           typeof request.ip === 'string' ? request.ip : 'unknown',
         // One counter per category and client IP, shared by the category's routes (the throttler's
         // default key adds the handler, which gives /auth/login and /auth/token a budget each).
-        generateKey: (_context: ExecutionContext, tracker: string, name: string) => `${name}:${tracker}`,
+        generateKey: (_context: ExecutionContext, tracker: string, name: string) =>
+          `${name}:${tracker}`,
         setHeaders: false,
       }),
     }),
@@ -82,4 +92,3 @@ class RateLimitStorageModule implements OnApplicationShutdown {
   exports: [ThrottlerModule, LoginAttemptsService],
 })
 export class RateLimitModule {}
-

@@ -48,10 +48,14 @@ export class KeyValueStore {
 
   /** Fails (rather than waits) when the store cannot answer in time. */
   async run<T>(operation: (store: Store) => Promise<T>): Promise<T> {
-    if (this.client && !this.client.isReady) throw new StoreUnavailableError('Redis is not connected');
+    if (this.client && !this.client.isReady)
+      throw new StoreUnavailableError('Redis is not connected');
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StoreUnavailableError('Redis did not answer in time')), STORE_TIMEOUT_MS);
+      timer = setTimeout(
+        () => reject(new StoreUnavailableError('Redis did not answer in time')),
+        STORE_TIMEOUT_MS,
+      );
     });
     try {
       return await Promise.race([operation(this.store), timeout]);

@@ -82,7 +82,10 @@ export class AccessTokensService {
   keyForToken(rawToken: string): KeyObject {
     const header = decodeHeader(rawToken);
     if (FORBIDDEN_HEADERS.some((name) => name in header)) {
-      throw new TokenError('forbidden_header', 'token header names its own key or critical extensions');
+      throw new TokenError(
+        'forbidden_header',
+        'token header names its own key or critical extensions',
+      );
     }
     if (header.typ !== ACCESS_TOKEN_TYPE) throw new TokenError('wrong_type', 'not an access token');
     const key = typeof header.kid === 'string' ? this.keys.verificationKey(header.kid) : undefined;
@@ -110,7 +113,10 @@ export class AccessTokensService {
       });
     } catch (error) {
       const expired = (error as Error).name === 'TokenExpiredError';
-      throw new TokenError(expired ? 'expired' : 'malformed', expired ? 'token has expired' : 'invalid token');
+      throw new TokenError(
+        expired ? 'expired' : 'malformed',
+        expired ? 'token has expired' : 'invalid token',
+      );
     }
     return this.toPrincipal(payload);
   }
@@ -137,7 +143,11 @@ export class AccessTokensService {
     if (claims.exp - claims.iat > this.config.auth.accessTokenTtl + CLOCK_SKEW_SECONDS) {
       throw new TokenError('bad_claims', 'token lifetime exceeds policy');
     }
-    if (typeof claims.sub !== 'string' || typeof claims.jti !== 'string' || !UUID.test(claims.jti)) {
+    if (
+      typeof claims.sub !== 'string' ||
+      typeof claims.jti !== 'string' ||
+      !UUID.test(claims.jti)
+    ) {
       throw new TokenError('bad_claims', 'token lacks a subject or id');
     }
     if (!Array.isArray(claims.roles) || !claims.roles.every((role) => ALL_ROLES.includes(role))) {

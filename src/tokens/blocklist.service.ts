@@ -64,7 +64,9 @@ export class BlocklistService implements OnModuleInit {
   async voidTokensBefore(subject: string, cutoff: Date): Promise<void> {
     const remaining = cutoff.getTime() + this.coverMs - Date.now();
     if (remaining > 0) {
-      await this.kv.run((store) => store.set(this.key('nbf', subject), cutoff.getTime(), remaining));
+      await this.kv.run((store) =>
+        store.set(this.key('nbf', subject), cutoff.getTime(), remaining),
+      );
     }
   }
 
@@ -83,7 +85,11 @@ export class BlocklistService implements OnModuleInit {
       values = await this.kv.run((store) => store.mget(...keys));
     }
     const [jti, sid, notBefore] = values;
-    return jti !== undefined || sid !== undefined || (typeof notBefore === 'number' && token.issuedAtMs < notBefore);
+    return (
+      jti !== undefined ||
+      sid !== undefined ||
+      (typeof notBefore === 'number' && token.issuedAtMs < notBefore)
+    );
   }
 
   private get markerKey(): string {
@@ -113,6 +119,8 @@ export class BlocklistService implements OnModuleInit {
     await this.revokeSessions(families);
     for (const cutoff of cutoffs) await this.voidTokensBefore(cutoff.userId, cutoff.notBefore);
     await this.kv.run((store) => store.set(this.markerKey, 1));
-    this.logger.log(`blocklist rebuilt from the database: ${families.length} sessions, ${cutoffs.length} users`);
+    this.logger.log(
+      `blocklist rebuilt from the database: ${families.length} sessions, ${cutoffs.length} users`,
+    );
   }
 }

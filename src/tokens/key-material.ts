@@ -53,7 +53,9 @@ export function generateKeyMaterial(algorithm: JwtAlgorithm, hmacSecret?: string
 
 /** The kid of an HMAC key: a hash, so the configured secret is recognisable but not revealed. */
 export function hmacKid(secret: Buffer): string {
-  return 'hs-' + createHash('sha256').update('kid:').update(secret).digest('base64url').slice(0, 22);
+  return (
+    'hs-' + createHash('sha256').update('kid:').update(secret).digest('base64url').slice(0, 22)
+  );
 }
 
 export function loadKey(
@@ -65,7 +67,14 @@ export function loadKey(
 ): LoadedKey {
   if (algorithm === 'HS256') {
     const secret = createSecretKey(privateBytes);
-    return { kid, algorithm, signingKey: secret, verificationKey: secret, publicJwk: null, retired };
+    return {
+      kid,
+      algorithm,
+      signingKey: secret,
+      verificationKey: secret,
+      publicJwk: null,
+      retired,
+    };
   }
   const signingKey = createPrivateKey({ key: privateBytes, format: 'der', type: 'pkcs8' });
   return {

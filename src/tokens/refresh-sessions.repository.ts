@@ -3,19 +3,25 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { RefreshSession } from './entities/refresh-session.entity.js';
 
-export type RevokeReason = 'logout' | 'logout_all' | 'reuse' | 'password_change' | 'admin' | 'disabled' | 'idle';
+export type RevokeReason =
+  'logout' | 'logout_all' | 'reuse' | 'password_change' | 'admin' | 'disabled' | 'idle';
 
 const LIVE = 'spent_at IS NULL AND revoked_at IS NULL AND expires_at > now()';
 
 @Injectable()
 export class RefreshSessionsRepository {
-  constructor(@InjectRepository(RefreshSession) private readonly sessions: Repository<RefreshSession>) {}
+  constructor(
+    @InjectRepository(RefreshSession) private readonly sessions: Repository<RefreshSession>,
+  ) {}
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.sessions.manager.transaction(work);
   }
 
-  insert(session: Partial<RefreshSession>, manager = this.sessions.manager): Promise<RefreshSession> {
+  insert(
+    session: Partial<RefreshSession>,
+    manager = this.sessions.manager,
+  ): Promise<RefreshSession> {
     return manager.save(RefreshSession, manager.create(RefreshSession, session));
   }
 
@@ -24,7 +30,11 @@ export class RefreshSessionsRepository {
    * with the same token, exactly one gets the row back (the others wait on
    * its row lock, then see it spent).
    */
-  async spend(tokenHash: Buffer, idleSeconds: number, manager: EntityManager): Promise<RefreshSession | null> {
+  async spend(
+    tokenHash: Buffer,
+    idleSeconds: number,
+    manager: EntityManager,
+  ): Promise<RefreshSession | null> {
     const rows = await manager
       .createQueryBuilder()
       .update(RefreshSession)
@@ -37,7 +47,10 @@ export class RefreshSessionsRepository {
     return raw ? manager.create(RefreshSession, this.fromRaw(raw)) : null;
   }
 
-  findByTokenHash(tokenHash: Buffer, manager = this.sessions.manager): Promise<RefreshSession | null> {
+  findByTokenHash(
+    tokenHash: Buffer,
+    manager = this.sessions.manager,
+  ): Promise<RefreshSession | null> {
     return manager.findOne(RefreshSession, { where: { tokenHash } });
   }
 
@@ -59,7 +72,11 @@ export class RefreshSessionsRepository {
   }
 
   /** Revokes every family of a user but `keepFamilyId`; returns the revoked family ids. */
-  async revokeAllForUser(userId: string, reason: RevokeReason, keepFamilyId?: string): Promise<string[]> {
+  async revokeAllForUser(
+    userId: string,
+    reason: RevokeReason,
+    keepFamilyId?: string,
+  ): Promise<string[]> {
     const query = this.sessions
       .createQueryBuilder()
       .update(RefreshSession)
@@ -85,7 +102,9 @@ export class RefreshSessionsRepository {
   async isFamilyLive(familyId: string): Promise<boolean> {
     const count = await this.sessions
       .createQueryBuilder('session')
-      .where(`session.family_id = :familyId AND ${LIVE.replace(/(\w+_at)/g, 'session.$1')}`, { familyId })
+      .where(`session.family_id = :familyId AND ${LIVE.replace(/(\w+_at)/g, 'session.$1')}`, {
+        familyId,
+      })
       .getCount();
     return count > 0;
   }

@@ -59,7 +59,11 @@ export class RefreshSessionsService {
     const tokenHash = hashRefreshToken(token);
     const next = randomBytes(TOKEN_BYTES).toString('base64url');
     const rotated = await this.repository.transaction(async (manager) => {
-      const spent = await this.repository.spend(tokenHash, this.config.auth.refreshIdleTtl, manager);
+      const spent = await this.repository.spend(
+        tokenHash,
+        this.config.auth.refreshIdleTtl,
+        manager,
+      );
       if (!spent) return null;
       const session = await this.repository.insert(
         {
@@ -82,7 +86,8 @@ export class RefreshSessionsService {
   /** Why a token could not be spent. Reuse is reported for the caller to revoke the family everywhere. */
   private async refusal(tokenHash: Buffer): Promise<TokenError> {
     const found = await this.repository.findByTokenHash(tokenHash);
-    if (found?.spentAt && !found.revokedAt) return new ReuseDetectedError(found.familyId, found.userId);
+    if (found?.spentAt && !found.revokedAt)
+      return new ReuseDetectedError(found.familyId, found.userId);
     return new TokenError('expired', 'refresh token is invalid, expired or revoked');
   }
 

@@ -45,7 +45,10 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     this.sealer = new KeySealer(await resolveKeyEncryptionSecret(this.config));
     await this.ensureActiveKey();
     await this.reload();
-    this.timer = setInterval(() => void this.reload().catch(() => undefined), KEY_REFRESH_INTERVAL_MS);
+    this.timer = setInterval(
+      () => void this.reload().catch(() => undefined),
+      KEY_REFRESH_INTERVAL_MS,
+    );
     this.timer.unref();
   }
 
@@ -95,7 +98,9 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   async rotate(): Promise<string> {
     if (this.algorithm === 'HS256' && this.config.auth.hmacSecret) {
       // Verifiers hold JWT_SECRET; a random new secret would lock them out.
-      throw new KeyRotationRefusedError('HS256 with a configured JWT_SECRET rotates by changing JWT_SECRET');
+      throw new KeyRotationRefusedError(
+        'HS256 with a configured JWT_SECRET rotates by changing JWT_SECRET',
+      );
     }
     const key = await this.repository.replaceActive(
       () => false,
@@ -114,11 +119,15 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
       const keys = new Map<string, LoadedKey>();
       for (const row of rows) {
         const existing = this.keys.get(row.kid);
-        keys.set(row.kid, existing && existing.retired === !!row.retiredAt ? existing : this.open(row));
+        keys.set(
+          row.kid,
+          existing && existing.retired === !!row.retiredAt ? existing : this.open(row),
+        );
       }
       const active = rows.find((row) => !row.retiredAt && row.algorithm === this.algorithm);
       if (active) this.active = keys.get(active.kid)!;
-      const changed = keys.size !== this.keys.size || [...keys.keys()].some((kid) => !this.keys.has(kid));
+      const changed =
+        keys.size !== this.keys.size || [...keys.keys()].some((kid) => !this.keys.has(kid));
       this.keys = keys;
       // A key that left the set must not keep verifying through the cache.
       if (changed) this.verifiedTokens.clear();
@@ -133,7 +142,9 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     const configuredSecret = this.config.auth.hmacSecret;
     const wanted = (key: SigningKey) =>
       key.algorithm === this.algorithm &&
-      (this.algorithm !== 'HS256' || !configuredSecret || key.kid === hmacKid(Buffer.from(configuredSecret)));
+      (this.algorithm !== 'HS256' ||
+        !configuredSecret ||
+        key.kid === hmacKid(Buffer.from(configuredSecret)));
     let created = false;
     const key = await this.repository.replaceActive(
       wanted,
@@ -145,7 +156,8 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     );
     this.open(key);
     // Never silent: an operator should know when a new signing key appeared.
-    if (created) this.logger.warn(`no usable ${this.algorithm} signing key: created kid ${key.kid}`);
+    if (created)
+      this.logger.warn(`no usable ${this.algorithm} signing key: created kid ${key.kid}`);
   }
 
   private newKey(algorithm: JwtAlgorithm, useConfiguredSecret: boolean): SigningKey {
@@ -175,11 +187,16 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
         `signing key ${row.kid} cannot be unsealed: KEY_ENCRYPTION_SECRET differs from the one that sealed it`,
       );
     }
-    return loadKey(row.kid, row.algorithm as JwtAlgorithm, privateBytes, row.publicJwk, !!row.retiredAt);
+    return loadKey(
+      row.kid,
+      row.algorithm as JwtAlgorithm,
+      privateBytes,
+      row.publicJwk,
+      !!row.retiredAt,
+    );
   }
 
   private retiredKeyExpiry(): Date {
     return new Date(Date.now() + (this.config.auth.accessTokenTtl + CLOCK_SKEW_SECONDS) * 1000);
   }
-
 }

@@ -35,6 +35,7 @@ export class TokenHousekeepingService implements OnModuleInit, OnModuleDestroy {
       this.sessions.deleteExpiredBefore(before),
       this.cutoffs.deleteOlderThan(before),
     ]);
-    if (sessions + cutoffs > 0) this.logger.log(`purged ${sessions} expired refresh tokens, ${cutoffs} old cutoffs`);
+    if (sessions + cutoffs > 0)
+      this.logger.log(`purged ${sessions} expired refresh tokens, ${cutoffs} old cutoffs`);
   }
 }

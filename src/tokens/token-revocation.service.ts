@@ -30,7 +30,11 @@ export class TokenRevocationService {
   }
 
   /** Ends every session of a user but `keepSessionId` (a password change keeps the caller's). */
-  async revokeOtherSessions(userId: string, reason: RevokeReason, keepSessionId?: string): Promise<number> {
+  async revokeOtherSessions(
+    userId: string,
+    reason: RevokeReason,
+    keepSessionId?: string,
+  ): Promise<number> {
     const families = await this.sessions.revokeAllForUser(userId, reason, keepSessionId);
     await this.blocklist.revokeSessions(families);
     this.logger.log({ event: 'sessions.revoked', userId, reason, count: families.length });

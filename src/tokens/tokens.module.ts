@@ -17,7 +17,10 @@ import { TokenHousekeepingService } from './token-housekeeping.service.js';
 
 /** Token mechanics only: keys, access tokens, refresh sessions, revocation. No HTTP, no users. */
 @Module({
-  imports: [TypeOrmModule.forFeature([RefreshSession, SigningKey, TokenCutoff]), JwtModule.register({})],
+  imports: [
+    TypeOrmModule.forFeature([RefreshSession, SigningKey, TokenCutoff]),
+    JwtModule.register({}),
+  ],
   providers: [
     SigningKeysRepository,
     SigningKeysService,

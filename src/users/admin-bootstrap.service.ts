@@ -29,7 +29,9 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
     if (email) {
       if (await this.users.findByEmail(email)) return;
       if (!password) {
-        this.logger.warn(`ADMIN_EMAIL ${email} has no account and no ADMIN_PASSWORD is set: not created`);
+        this.logger.warn(
+          `ADMIN_EMAIL ${email} has no account and no ADMIN_PASSWORD is set: not created`,
+        );
         return;
       }
       await this.create(email, username ?? usernameFrom(email), password);
@@ -59,6 +61,9 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
 }
 
 function usernameFrom(email: string): string {
-  const local = email.split('@')[0].replace(/[^a-z0-9._-]/g, '').slice(0, 32);
+  const local = email
+    .split('@')[0]
+    .replace(/[^a-z0-9._-]/g, '')
+    .slice(0, 32);
   return local.length >= 3 ? local : `admin-${local}`;
 }

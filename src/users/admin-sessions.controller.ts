@@ -29,7 +29,9 @@ export class AdminSessionsController {
 
   @Delete()
   @HttpCode(204)
-  @ApiOperation({ summary: "End every session of a user; their access tokens stop working at once" })
+  @ApiOperation({
+    summary: 'End every session of a user; their access tokens stop working at once',
+  })
   @ApiNoContentResponse({ description: 'Signed out everywhere' })
   @ApiNotFoundResponse({ description: 'No such user' })
   async revokeAll(@UuidParam('id') id: string): Promise<void> {

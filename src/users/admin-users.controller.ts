@@ -1,5 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Query } from '@nestjs/common';
-import { ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiConflictResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { Roles } from '../common/decorators/roles.decorator.js';
 import { UuidParam } from '../common/decorators/uuid-param.decorator.js';
@@ -17,7 +23,9 @@ export class AdminUsersController {
   constructor(private readonly admin: AdminUsersService) {}
 
   @Get()
-  @ApiOperation({ summary: 'List users: paged, searchable by email or username, filterable by role' })
+  @ApiOperation({
+    summary: 'List users: paged, searchable by email or username, filterable by role',
+  })
   async list(@Query() query: ListUsersQueryDto): Promise<UserPageDto> {
     const [users, total] = await this.admin.list(query);
     return { items: users.map(toUserResponse), total, page: query.page, limit: query.limit };
@@ -31,7 +39,9 @@ export class AdminUsersController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: "Change a user's roles or disable/enable them; their current tokens stop working" })
+  @ApiOperation({
+    summary: "Change a user's roles or disable/enable them; their current tokens stop working",
+  })
   @ApiNotFoundResponse({ description: 'No such user' })
   @ApiConflictResponse({ description: 'Would leave no active admin' })
   async update(

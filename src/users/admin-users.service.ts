@@ -42,13 +42,25 @@ export class AdminUsersService {
       if (losesAdmin) await this.assertAnotherAdmin(manager, id);
       const changes: Partial<User> = {};
       if (roles && !sameRoles(roles, user.roles)) changes.roles = roles;
-      if (dto.disabled !== undefined && dto.disabled !== user.disabled) changes.disabled = dto.disabled;
+      if (dto.disabled !== undefined && dto.disabled !== user.disabled)
+        changes.disabled = dto.disabled;
       if (Object.keys(changes).length > 0) await this.users.update(id, changes, manager);
       return { before: user, changed: changes };
     });
     if (changed.roles || changed.disabled !== undefined) {
-      await this.revocation.revokeUser(id, changed.disabled ? 'disabled' : 'admin', !!changed.disabled);
-      this.logger.log({ event: 'admin.user_updated', actorId, userId: id, roles: changed.roles, disabled: changed.disabled, previousRoles: before.roles });
+      await this.revocation.revokeUser(
+        id,
+        changed.disabled ? 'disabled' : 'admin',
+        !!changed.disabled,
+      );
+      this.logger.log({
+        event: 'admin.user_updated',
+        actorId,
+        userId: id,
+        roles: changed.roles,
+        disabled: changed.disabled,
+        previousRoles: before.roles,
+      });
     }
     return this.get(id);
   }
@@ -75,7 +87,10 @@ export class AdminUsersService {
     await this.revocation.revokeUser(id, 'admin', true);
   }
 
-  private async assertAnotherAdmin(manager: Parameters<Parameters<UsersRepository['transaction']>[0]>[0], id: string) {
+  private async assertAnotherAdmin(
+    manager: Parameters<Parameters<UsersRepository['transaction']>[0]>[0],
+    id: string,
+  ) {
     const admins = await this.users.lockActiveAdminIds(manager);
     if (!admins.some((adminId) => adminId !== id)) {
       throw new ConflictException('The last active admin cannot be demoted, disabled or deleted');

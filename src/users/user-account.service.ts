@@ -15,6 +15,10 @@ export class UserAccountService {
   /** The caller's own session stays signed in; every other one ends. */
   async changePassword(principal: Principal, dto: ChangePasswordDto): Promise<void> {
     await this.users.changePassword(principal.subject, dto);
-    await this.revocation.revokeOtherSessions(principal.subject, 'password_change', principal.sessionId ?? undefined);
+    await this.revocation.revokeOtherSessions(
+      principal.subject,
+      'password_change',
+      principal.sessionId ?? undefined,
+    );
   }
 }

@@ -25,7 +25,10 @@ export class UsersController {
 
   @Patch('me')
   @ApiOperation({ summary: "Update the caller's own non-sensitive fields" })
-  async update(@CurrentUser() principal: Principal, @Body() dto: UpdateProfileDto): Promise<UserResponseDto> {
+  async update(
+    @CurrentUser() principal: Principal,
+    @Body() dto: UpdateProfileDto,
+  ): Promise<UserResponseDto> {
     return toUserResponse(await this.users.updateProfile(principal.subject, dto));
   }
 
@@ -33,7 +36,10 @@ export class UsersController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Change the password; every other session of the caller is signed out' })
   @ApiNoContentResponse({ description: 'Password changed' })
-  async changePassword(@CurrentUser() principal: Principal, @Body() dto: ChangePasswordDto): Promise<void> {
+  async changePassword(
+    @CurrentUser() principal: Principal,
+    @Body() dto: ChangePasswordDto,
+  ): Promise<void> {
     await this.account.changePassword(principal, dto);
   }
 }

@@ -66,7 +66,10 @@ export class UsersRepository {
   }
 
   async recordLogin(id: string, passwordHash?: string): Promise<void> {
-    await this.users.update({ id }, { lastLoginAt: () => 'now()', ...(passwordHash ? { passwordHash } : {}) });
+    await this.users.update(
+      { id },
+      { lastLoginAt: () => 'now()', ...(passwordHash ? { passwordHash } : {}) },
+    );
   }
 
   async update(id: string, changes: Partial<User>, manager = this.users.manager): Promise<void> {

@@ -26,7 +26,12 @@ export class UsersService {
     if (taken.email || taken.username) throw this.conflict(taken);
     const passwordHash = await this.hasher.hash(dto.password);
     try {
-      const user = await this.users.insert({ email: dto.email, username: dto.username, passwordHash, roles });
+      const user = await this.users.insert({
+        email: dto.email,
+        username: dto.username,
+        passwordHash,
+        roles,
+      });
       this.logger.log({ event: 'user.registered', userId: user.id });
       return (await this.users.findById(user.id))!;
     } catch (error) {
@@ -75,16 +80,22 @@ export class UsersService {
   }
 
   async updateProfile(id: string, dto: UpdateProfileDto): Promise<User> {
-    if (dto.displayName !== undefined) await this.users.update(id, { displayName: dto.displayName });
+    if (dto.displayName !== undefined)
+      await this.users.update(id, { displayName: dto.displayName });
     return this.getById(id);
   }
 
   /** Verifies the current password and stores the new one; returns the user for follow-up revocation. */
   async changePassword(id: string, dto: ChangePasswordDto): Promise<User> {
     const user = await this.getById(id);
-    const { valid } = await this.hasher.verify(await this.users.findPasswordHash(id), dto.currentPassword);
+    const { valid } = await this.hasher.verify(
+      await this.users.findPasswordHash(id),
+      dto.currentPassword,
+    );
     if (!valid) {
-      throw new ValidationFailedException([{ field: 'currentPassword', messages: ['current password is incorrect'] }]);
+      throw new ValidationFailedException([
+        { field: 'currentPassword', messages: ['current password is incorrect'] },
+      ]);
     }
     this.assertPasswordAllowed('newPassword', dto.newPassword, user);
     if (dto.newPassword === dto.currentPassword) {
@@ -97,13 +108,22 @@ export class UsersService {
     return user;
   }
 
-  private assertPasswordAllowed(field: string, password: string, context: { username?: string; email?: string }) {
+  private assertPasswordAllowed(
+    field: string,
+    password: string,
+    context: { username?: string; email?: string },
+  ) {
     const problems = passwordProblems(password, context);
     if (problems.length > 0) throw new ValidationFailedException([{ field, messages: problems }]);
   }
 
   private conflict(taken: { email: boolean; username: boolean }): ConflictException {
-    const what = taken.email && taken.username ? 'Email and username are' : taken.email ? 'Email is' : 'Username is';
+    const what =
+      taken.email && taken.username
+        ? 'Email and username are'
+        : taken.email
+          ? 'Email is'
+          : 'Username is';
     return new ConflictException(`${what} already registered`);
   }
 }

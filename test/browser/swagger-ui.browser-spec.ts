@@ -18,7 +18,8 @@ describe('Swagger UI', () => {
   let baseUrl: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`);
+    if (!existsSync(CHROMIUM))
+      throw new Error(`Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`);
     t = await startApp();
     await t.app.listen(0, '127.0.0.1');
     baseUrl = (await t.app.getUrl()).replace('[::1]', '127.0.0.1');
@@ -50,15 +51,22 @@ describe('Swagger UI', () => {
       if (message.type() === 'error') consoleErrors.push(message.text());
     });
 
-    const tokenResponse = page.waitForResponse((response) => response.url().endsWith('/auth/token'));
+    const tokenResponse = page.waitForResponse((response) =>
+      response.url().endsWith('/auth/token'),
+    );
     await page.goto(`${baseUrl}/docs`);
     await page.locator('.btn.authorize').first().click();
     await page.locator('#oauth_username').fill(user.username);
     await page.locator('#oauth_password').fill(user.password);
-    await page.locator('.auth-container').filter({ has: page.locator('#oauth_username') })
-      .locator('button.authorize').click();
+    await page
+      .locator('.auth-container')
+      .filter({ has: page.locator('#oauth_username') })
+      .locator('button.authorize')
+      .click();
     expect((await tokenResponse).status()).toBe(200);
-    await expect.poll(() => page.getByRole('button', { name: 'Logout' }).count()).toBeGreaterThan(0);
+    await expect
+      .poll(() => page.getByRole('button', { name: 'Logout' }).count())
+      .toBeGreaterThan(0);
     await page.locator('button.btn-done').first().click();
 
     const operation = page.locator('#operations-users-UsersController_me');
@@ -71,7 +79,8 @@ describe('Swagger UI', () => {
     expect(me.request().headers()['authorization']).toMatch(/^Bearer ey/);
     const shown = operation.locator('.live-responses-table tbody .response-col_status').first();
     await expect.poll(() => shown.textContent()).toContain('200');
-    await expect.poll(() => operation.locator('.live-responses-table .microlight').first().textContent())
+    await expect
+      .poll(() => operation.locator('.live-responses-table .microlight').first().textContent())
       .toContain(user.email);
 
     await page.screenshot({ path: 'test/browser/swagger-ui.png' });

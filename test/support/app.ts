@@ -10,7 +10,11 @@ import { createApp } from '../../src/app.factory.js';
 import { KEY_VALUE_STORE } from '../../src/redis/redis.module.js';
 import type { KeyValueStore } from '../../src/redis/key-value-store.js';
 
-export const ADMIN = { email: 'root@test.local', username: 'root', password: 'admin-password-for-tests' };
+export const ADMIN = {
+  email: 'root@test.local',
+  username: 'root',
+  password: 'admin-password-for-tests',
+};
 
 /** Real services when the environment names them (CI's second run), embedded otherwise. */
 export const realServices = {
@@ -46,7 +50,8 @@ export async function startApp(options: StartOptions = {}): Promise<TestApp> {
     DATA_DIR: dataDir,
     DATABASE_URL: realServices.databaseUrl,
     REDIS_URL: realServices.redisUrl,
-    DATABASE_SCHEMA: shared?.DATABASE_SCHEMA ?? (realServices.databaseUrl ? `test_${id}` : undefined),
+    DATABASE_SCHEMA:
+      shared?.DATABASE_SCHEMA ?? (realServices.databaseUrl ? `test_${id}` : undefined),
     DATABASE_POOL_SIZE: '5',
     REDIS_KEY_PREFIX: shared?.REDIS_KEY_PREFIX ?? `test:${id}:`,
     KEY_ENCRYPTION_SECRET: 'test-key-encryption-secret-0123456789abcdef',
@@ -77,7 +82,8 @@ export async function startApp(options: StartOptions = {}): Promise<TestApp> {
       }
       await app.close();
       if (options.shareWith) return;
-      if (env.DATABASE_URL && env.DATABASE_SCHEMA) await dropSchema(env.DATABASE_URL, env.DATABASE_SCHEMA);
+      if (env.DATABASE_URL && env.DATABASE_SCHEMA)
+        await dropSchema(env.DATABASE_URL, env.DATABASE_SCHEMA);
       await rm(dataDir, { recursive: true, force: true });
     },
   };

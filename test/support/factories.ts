@@ -37,7 +37,10 @@ export interface SignedInUser extends NewUser {
   tokens: Tokens;
 }
 
-export async function register(http: Http, user: NewUser = newUser()): Promise<NewUser & { id: string }> {
+export async function register(
+  http: Http,
+  user: NewUser = newUser(),
+): Promise<NewUser & { id: string }> {
   const response = await http.post('/auth/register').send(user).expect(201);
   return { ...user, id: response.body.id as string };
 }

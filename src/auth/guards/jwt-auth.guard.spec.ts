@@ -90,7 +90,11 @@ describe(JwtAuthGuard.name, () => {
     });
 
     it('refuses a cached token that has since been revoked', async () => {
-      const context = httpContext({ controller: AccountController, handler: 'me', request: withToken });
+      const context = httpContext({
+        controller: AccountController,
+        handler: 'me',
+        request: withToken,
+      });
 
       const error = await caught(() => cachedGuard(newPrincipal(), true).canActivate(context));
 

@@ -32,7 +32,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
-    const token = this.verifiedTokens && this.strategy ? extractBearer(request as never) : null;
+    const token = this.verifiedTokens && this.strategy ? extractBearer(request) : null;
     const cached = token ? this.verifiedTokens!.get(token) : undefined;
     if (!cached) return (await super.canActivate(context)) as boolean;
     // Signature already verified for this exact token: only revocation is checked again.
@@ -75,8 +75,11 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
 function describe(failure: unknown, presented: boolean): string {
   if (!presented) return 'Missing bearer token';
   if (failure instanceof TokenError) {
-    return failure.code === 'revoked' ? 'The access token has been revoked' : 'The access token is invalid';
+    return failure.code === 'revoked'
+      ? 'The access token has been revoked'
+      : 'The access token is invalid';
   }
-  if (failure instanceof Error && failure.name === 'TokenExpiredError') return 'The access token has expired';
+  if (failure instanceof Error && failure.name === 'TokenExpiredError')
+    return 'The access token has expired';
   return 'The access token is invalid';
 }

@@ -18,7 +18,10 @@ export class LocalAuthGuard extends AuthGuard('local') {
     const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
     if (errors.length > 0) {
       throw new ValidationFailedException(
-        errors.map((error) => ({ field: error.property, messages: Object.values(error.constraints ?? {}) })),
+        errors.map((error) => ({
+          field: error.property,
+          messages: Object.values(error.constraints ?? {}),
+        })),
       );
     }
     return (await super.canActivate(context)) as boolean;

@@ -27,7 +27,11 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     const options = accessTokens.verifyOptions;
     super({
       jwtFromRequest: extractBearer,
-      secretOrKeyProvider: (_request: unknown, rawToken: string, done: (error: unknown, key?: string) => void) => {
+      secretOrKeyProvider: (
+        _request: unknown,
+        rawToken: string,
+        done: (error: unknown, key?: string) => void,
+      ) => {
         // A KeyObject: jsonwebtoken accepts it, and it is parsed once, not per request.
         accessTokens.resolveKey(rawToken).then((key) => done(null, key as unknown as string), done);
       },
@@ -45,7 +49,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   async validate(request: FastifyRequest, payload: unknown): Promise<Principal> {
     const principal = this.accessTokens.toPrincipal(payload);
     await this.assertNotRevoked(principal);
-    this.verifiedTokens.set(extractBearer(request as never)!, principal);
+    this.verifiedTokens.set(extractBearer(request)!, principal);
     return principal;
   }
 

@@ -36,8 +36,14 @@ describe(toProblem.name, () => {
   });
 
   it('challenges with invalid_token only when a token was presented', () => {
-    const presented = toProblem(new BearerChallengeException('The access token is invalid', true), request());
-    const missing = toProblem(new BearerChallengeException('Missing bearer token', false), request());
+    const presented = toProblem(
+      new BearerChallengeException('The access token is invalid', true),
+      request(),
+    );
+    const missing = toProblem(
+      new BearerChallengeException('Missing bearer token', false),
+      request(),
+    );
 
     expect(presented.headers['www-authenticate']).toContain('error="invalid_token"');
     expect(missing.headers['www-authenticate']).toBe('Bearer realm="auth"');
@@ -49,23 +55,35 @@ describe(toProblem.name, () => {
       request(),
     );
 
-    expect(problem).toMatchObject({ status: 401, error: 'invalid_client', error_description: 'Client authentication failed' });
+    expect(problem).toMatchObject({
+      status: 401,
+      error: 'invalid_client',
+      error_description: 'Client authentication failed',
+    });
     expect(headers['www-authenticate']).toBe('Basic realm="auth"');
   });
 
   it('fails closed with a retryable 503 when Redis cannot answer', () => {
-    const { problem, headers } = toProblem(new StoreUnavailableError('Redis is not connected'), request());
+    const { problem, headers } = toProblem(
+      new StoreUnavailableError('Redis is not connected'),
+      request(),
+    );
 
     expect(problem.status).toBe(503);
     expect(headers['retry-after']).toBe('1');
   });
 
-  it.each(['ECONNREFUSED', '57P01', '08006'])('answers 503 when the database is unreachable (%s)', (code) => {
-    expect(toProblem(databaseError(code), request()).problem.status).toBe(503);
-  });
+  it.each(['ECONNREFUSED', '57P01', '08006'])(
+    'answers 503 when the database is unreachable (%s)',
+    (code) => {
+      expect(toProblem(databaseError(code), request()).problem.status).toBe(503);
+    },
+  );
 
   it('hides everything about an unexpected error', () => {
-    const error = new Error('duplicate key value violates unique constraint "UQ_users_email" SELECT * FROM users');
+    const error = new Error(
+      'duplicate key value violates unique constraint "UQ_users_email" SELECT * FROM users',
+    );
 
     const { problem } = toProblem(error, request());
 
@@ -84,6 +102,9 @@ describe(toProblem.name, () => {
       code: 'FST_ERR_CTP_BODY_TOO_LARGE',
     });
 
-    expect(toProblem(error, request()).problem).toMatchObject({ status: 413, detail: 'Request body is too large' });
+    expect(toProblem(error, request()).problem).toMatchObject({
+      status: 413,
+      detail: 'Request body is too large',
+    });
   });
 });

@@ -69,7 +69,10 @@ const logger = new Logger('Errors');
  * (stack, SQL, library names) go to the log with the request id, never to the
  * client.
  */
-export function toProblem(exception: unknown, request: FastifyRequest): {
+export function toProblem(
+  exception: unknown,
+  request: FastifyRequest,
+): {
   problem: Problem;
   headers: Record<string, string>;
 } {
@@ -85,11 +88,14 @@ export function toProblem(exception: unknown, request: FastifyRequest): {
     const checks = healthChecks(exception);
     if (checks) {
       extra.checks = checks;
-      detail = `Not ready: ${Object.keys(checks).filter((name) => checks[name].status !== 'up').join(', ')}`;
+      detail = `Not ready: ${Object.keys(checks)
+        .filter((name) => checks[name].status !== 'up')
+        .join(', ')}`;
     }
     const retryAfter = (exception as { retryAfterSeconds?: number }).retryAfterSeconds;
     if (retryAfter) headers['retry-after'] = String(retryAfter);
-    if (exception instanceof BearerChallengeException) headers['www-authenticate'] = exception.challenge;
+    if (exception instanceof BearerChallengeException)
+      headers['www-authenticate'] = exception.challenge;
     if (exception instanceof OAuthException) {
       extra.error = exception.error;
       extra.error_description = exception.message;
@@ -108,7 +114,9 @@ export function toProblem(exception: unknown, request: FastifyRequest): {
   } else if (isFrameworkError(exception)) {
     // Errors raised by Fastify before a route runs (body parsing, size limits).
     status = exception.statusCode!;
-    detail = FRAMEWORK_DETAIL[exception.code ?? ''] ?? (status === 400 ? 'Malformed request body' : undefined);
+    detail =
+      FRAMEWORK_DETAIL[exception.code ?? ''] ??
+      (status === 400 ? 'Malformed request body' : undefined);
   }
 
   if (status >= 500 && status !== 503) {
@@ -142,7 +150,8 @@ function isDatabaseUnavailable(error: unknown): boolean {
   const cause = (error as { driverError?: { code?: unknown } }).driverError?.code;
   return (
     (typeof code === 'string' && (CONNECTION_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code))) ||
-    (typeof cause === 'string' && (CONNECTION_CODES.has(cause) || UNAVAILABLE_SQLSTATE.test(cause))) ||
+    (typeof cause === 'string' &&
+      (CONNECTION_CODES.has(cause) || UNAVAILABLE_SQLSTATE.test(cause))) ||
     /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
       error.message,
     )
@@ -152,7 +161,12 @@ function isDatabaseUnavailable(error: unknown): boolean {
 /** The per-dependency results of a failed readiness check (from @nestjs/terminus). */
 function healthChecks(exception: HttpException): Record<string, { status: string }> | undefined {
   const response = exception.getResponse() as { status?: unknown; details?: unknown };
-  if (response?.status !== 'error' || typeof response.details !== 'object' || response.details === null) return undefined;
+  if (
+    response?.status !== 'error' ||
+    typeof response.details !== 'object' ||
+    response.details === null
+  )
+    return undefined;
   return response.details as Record<string, { status: string }>;
 }
 
@@ -169,13 +183,21 @@ function isFrameworkError(error: unknown): error is FrameworkError {
   return typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500;
 }
 
-export function sendProblem(reply: FastifyReply, exception: unknown, request: FastifyRequest): void {
+export function sendProblem(
+  reply: FastifyReply,
+  exception: unknown,
+  request: FastifyRequest,
+): void {
   const { problem, headers } = toProblem(exception, request);
   // OAuth2 clients parse `application/json` errors (RFC 6749 §5.2).
   const contentType = problem.error ? 'application/json' : PROBLEM_CONTENT_TYPE;
   void reply
     .status(problem.status)
-    .headers({ ...headers, 'content-type': `${contentType}; charset=utf-8`, 'cache-control': 'no-store' })
+    .headers({
+      ...headers,
+      'content-type': `${contentType}; charset=utf-8`,
+      'cache-control': 'no-store',
+    })
     .send(JSON.stringify(problem));
 }
 

@@ -12,7 +12,10 @@ export const IsNormalizedEmail = () =>
     trimmedLower,
     IsString(),
     MaxLength(254),
-    IsEmail({ allow_display_name: false, allow_ip_domain: false }, { message: 'email must be a valid email address' }),
+    IsEmail(
+      { allow_display_name: false, allow_ip_domain: false },
+      { message: 'email must be a valid email address' },
+    ),
   );
 
 export const USERNAME_PATTERN = /^[a-z0-9](?:[a-z0-9._-]{1,30}[a-z0-9])$/;
@@ -27,7 +30,8 @@ export const IsUsername = () =>
     IsString(),
     Length(3, 32),
     Matches(USERNAME_PATTERN, {
-      message: 'username must be 3 to 32 characters of a-z, 0-9, ".", "_" or "-", starting and ending with a letter or digit',
+      message:
+        'username must be 3 to 32 characters of a-z, 0-9, ".", "_" or "-", starting and ending with a letter or digit',
     }),
   );
 

@@ -5,9 +5,7 @@ import { ValidationFailedException } from '../filters/problem-details.filter.js'
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
     const field = parent ? `${parent}.${error.property}` : error.property;
-    const own = error.constraints
-      ? [{ field, messages: Object.values(error.constraints) }]
-      : [];
+    const own = error.constraints ? [{ field, messages: Object.values(error.constraints) }] : [];
     return [...own, ...flatten(error.children ?? [], field)];
   });
 }
@@ -16,7 +14,9 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
 function nulFields(value: unknown, path: string): string[] {
   if (typeof value === 'string') return value.includes('\u0000') ? [path] : [];
   if (value === null || typeof value !== 'object') return [];
-  return Object.entries(value).flatMap(([key, child]) => nulFields(child, path ? `${path}.${key}` : key));
+  return Object.entries(value).flatMap(([key, child]) =>
+    nulFields(child, path ? `${path}.${key}` : key),
+  );
 }
 
 /**
@@ -28,7 +28,10 @@ class StrictValidationPipe extends ValidationPipe {
     if (metadata.type !== 'custom') {
       const fields = nulFields(value, metadata.data ?? '');
       if (fields.length > 0) {
-        const errors = fields.map((field) => ({ field, messages: [`${field || 'value'} must not contain NUL characters`] }));
+        const errors = fields.map((field) => ({
+          field,
+          messages: [`${field || 'value'} must not contain NUL characters`],
+        }));
         return Promise.reject(new ValidationFailedException(errors));
       }
     }

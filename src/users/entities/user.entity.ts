@@ -36,7 +36,6 @@ export class User {
   @Column({ type: 'boolean', default: false })
   disabled: boolean;
 
-
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 
