@@ -2,8 +2,6 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    // One line per file plus a summary; CI reads the closing counts.
-    reporters: process.env.CI ? ['default'] : ['default'],
     projects: [
       {
         extends: true,
@@ -11,6 +9,7 @@ export default defineConfig({
           name: 'unit',
           include: ['src/**/*.spec.ts'],
           environment: 'node',
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -19,6 +18,8 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/**/*.e2e-spec.ts'],
           environment: 'node',
+          // After the unit specs, with its own worker count.
+          sequence: { groupOrder: 1 },
           testTimeout: 30_000,
           hookTimeout: 120_000,
           // Each file boots its own app (and, in embedded mode, its own PGlite).
@@ -33,6 +34,7 @@ export default defineConfig({
           name: 'browser',
           include: ['test/browser/**/*.browser-spec.ts'],
           environment: 'node',
+          sequence: { groupOrder: 2 },
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },
