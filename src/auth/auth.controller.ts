@@ -36,7 +36,7 @@ import { AuthService } from './auth.service.js';
 import { LoginDto } from './dto/login.dto.js';
 import { MeResponseDto } from './dto/me-response.dto.js';
 import { LogoutDto, RefreshTokenDto } from './dto/refresh-token.dto.js';
-import { SessionResponseDto } from './dto/session-response.dto.js';
+import { SessionResponseDto } from '../common/dto/session-response.dto.js';
 import { TokenResponseDto } from './dto/token-response.dto.js';
 import { LocalAuthGuard } from './guards/local-auth.guard.js';
 import { RateLimit } from '../rate-limit/rate-limit.decorator.js';

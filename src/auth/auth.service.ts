@@ -13,7 +13,7 @@ import type { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { LoginAttemptsService } from '../rate-limit/login-attempts.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { SessionResponseDto } from './dto/session-response.dto.js';
+import { SessionResponseDto, toSessionResponse } from '../common/dto/session-response.dto.js';
 import { TokenResponseDto } from './dto/token-response.dto.js';
 
 @Injectable()
@@ -116,15 +116,7 @@ export class AuthService {
 
   async sessions(principal: Principal): Promise<SessionResponseDto[]> {
     const sessions = await this.refreshSessions.listLive(principal.subject);
-    return sessions.map((session) => ({
-      id: session.familyId,
-      createdAt: session.sessionStartedAt,
-      lastUsedAt: session.createdAt,
-      expiresAt: session.expiresAt,
-      userAgent: session.userAgent,
-      ip: session.ip,
-      current: session.familyId === principal.sessionId,
-    }));
+    return sessions.map((session) => toSessionResponse(session, principal.sessionId));
   }
 
   /** Another user's session id is indistinguishable from a missing one (404). */

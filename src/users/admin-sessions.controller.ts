@@ -4,7 +4,7 @@ import { Roles } from '../common/decorators/roles.decorator.js';
 import { UuidParam } from '../common/decorators/uuid-param.decorator.js';
 import { Role } from '../common/role.enum.js';
 import { AdminUsersService } from './admin-users.service.js';
-import { AdminSessionResponseDto } from './dto/admin-session-response.dto.js';
+import { SessionResponseDto, toSessionResponse } from '../common/dto/session-response.dto.js';
 
 @ApiTags('admin')
 @Roles(Role.Admin)
@@ -15,16 +15,9 @@ export class AdminSessionsController {
   @Get()
   @ApiOperation({ summary: "A user's live sessions" })
   @ApiNotFoundResponse({ description: 'No such user' })
-  async list(@UuidParam('id') id: string): Promise<AdminSessionResponseDto[]> {
+  async list(@UuidParam('id') id: string): Promise<SessionResponseDto[]> {
     const sessions = await this.admin.listSessions(id);
-    return sessions.map((session) => ({
-      id: session.familyId,
-      createdAt: session.sessionStartedAt,
-      lastUsedAt: session.createdAt,
-      expiresAt: session.expiresAt,
-      userAgent: session.userAgent,
-      ip: session.ip,
-    }));
+    return sessions.map((session) => toSessionResponse(session));
   }
 
   @Delete()
