@@ -14,10 +14,6 @@ export class RefreshSessionsRepository {
     @InjectRepository(RefreshSession) private readonly sessions: Repository<RefreshSession>,
   ) {}
 
-  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.sessions.manager.transaction(work);
-  }
-
   insert(
     session: Partial<RefreshSession>,
     manager = this.sessions.manager,
@@ -26,25 +22,34 @@ export class RefreshSessionsRepository {
   }
 
   /**
-   * Check-and-spend in one statement: of any number of concurrent callers
-   * with the same token, exactly one gets the row back (the others wait on
-   * its row lock, then see it spent).
+   * Spends a live token and inserts its successor in one statement (so in
+   * one round trip, atomically). Of any number of concurrent callers with
+   * the same token, exactly one gets a row back: the others wait on its row
+   * lock, then find it spent and insert nothing.
    */
-  async spend(
+  async rotate(
     tokenHash: Buffer,
+    nextTokenHash: Buffer,
     idleSeconds: number,
-    manager: EntityManager,
+    meta: { userAgent: string | null; ip: string | null },
   ): Promise<RefreshSession | null> {
-    const rows = await manager
-      .createQueryBuilder()
-      .update(RefreshSession)
-      .set({ spentAt: () => 'now()' })
-      .where(`token_hash = :tokenHash AND ${LIVE}`, { tokenHash })
-      .andWhere(`created_at > now() - make_interval(secs => :idleSeconds)`, { idleSeconds })
-      .returning('*')
-      .execute();
-    const raw = (rows.raw as Record<string, unknown>[])[0];
-    return raw ? manager.create(RefreshSession, this.fromRaw(raw)) : null;
+    const table = this.sessions.metadata.tablePath
+      .split('.')
+      .map((part) => `"${part}"`)
+      .join('.');
+    const rows: Record<string, unknown>[] = await this.sessions.query(
+      `WITH spent AS (
+         UPDATE ${table} SET spent_at = now()
+         WHERE token_hash = $1 AND ${LIVE} AND created_at > now() - make_interval(secs => $3)
+         RETURNING family_id, user_id, user_agent, ip, session_started_at, expires_at
+       )
+       INSERT INTO ${table} (family_id, user_id, token_hash, user_agent, ip, session_started_at, expires_at)
+       SELECT family_id, user_id, $2, coalesce($4, user_agent), coalesce($5, ip), session_started_at, expires_at
+       FROM spent
+       RETURNING *`,
+      [tokenHash, nextTokenHash, idleSeconds, meta.userAgent, meta.ip],
+    );
+    return rows[0] ? this.sessions.create(this.fromRaw(rows[0])) : null;
   }
 
   findByTokenHash(

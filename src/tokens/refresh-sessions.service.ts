@@ -58,27 +58,12 @@ export class RefreshSessionsService {
     if (!TOKEN_PATTERN.test(token)) throw new TokenError('malformed', 'malformed refresh token');
     const tokenHash = hashRefreshToken(token);
     const next = randomBytes(TOKEN_BYTES).toString('base64url');
-    const rotated = await this.repository.transaction(async (manager) => {
-      const spent = await this.repository.spend(
-        tokenHash,
-        this.config.auth.refreshIdleTtl,
-        manager,
-      );
-      if (!spent) return null;
-      const session = await this.repository.insert(
-        {
-          familyId: spent.familyId,
-          userId: spent.userId,
-          tokenHash: hashRefreshToken(next),
-          userAgent: meta.userAgent?.slice(0, 512) ?? spent.userAgent,
-          ip: meta.ip ?? spent.ip,
-          sessionStartedAt: spent.sessionStartedAt,
-          expiresAt: spent.expiresAt,
-        },
-        manager,
-      );
-      return session;
-    });
+    const rotated = await this.repository.rotate(
+      tokenHash,
+      hashRefreshToken(next),
+      this.config.auth.refreshIdleTtl,
+      { userAgent: meta.userAgent?.slice(0, 512) ?? null, ip: meta.ip },
+    );
     if (rotated) return { token: next, session: rotated };
     throw await this.refusal(tokenHash);
   }
