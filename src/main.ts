@@ -2,12 +2,13 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import cluster from 'node:cluster';
 import { performance } from 'node:perf_hooks';
-import { createApp } from './app.factory.js';
 import { Config, ConfigError, loadConfig } from './config/config.js';
 
 const logger = new Logger('Bootstrap');
 
 async function serve(config: Config): Promise<void> {
+  // Loaded here, not at the top: a cluster primary only supervises and never needs the app.
+  const { createApp } = await import('./app.factory.js');
   const app = await createApp(process.env);
   app.enableShutdownHooks();
   await app.listen(config.app.port, config.app.host);

@@ -14,11 +14,16 @@ export class RefreshSessionsRepository {
     @InjectRepository(RefreshSession) private readonly sessions: Repository<RefreshSession>,
   ) {}
 
-  insert(
-    session: Partial<RefreshSession>,
-    manager = this.sessions.manager,
-  ): Promise<RefreshSession> {
-    return manager.save(RefreshSession, manager.create(RefreshSession, session));
+  /** One INSERT … RETURNING (no wrapping transaction: it is a single statement). */
+  async insert(session: Partial<RefreshSession>): Promise<RefreshSession> {
+    const result = await this.sessions
+      .createQueryBuilder()
+      .insert()
+      .into(RefreshSession)
+      .values(session)
+      .returning('*')
+      .execute();
+    return this.sessions.create(this.fromRaw((result.raw as Record<string, unknown>[])[0]));
   }
 
   /**
