@@ -11,6 +11,7 @@ import {
 import { StoreUnavailableError } from '../../redis/key-value-store.js';
 import type { Principal } from '../../tokens/access-token.claims.js';
 import { TokenError } from '../../tokens/token.error.js';
+import { takePendingRateLimit } from '../../rate-limit/rate-limit.guard.js';
 import { VerifiedTokenCache } from '../../tokens/verified-token-cache.js';
 import { extractBearer, JwtStrategy } from '../strategies/jwt.strategy.js';
 
@@ -29,10 +30,25 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
+    // The rate-limit count still in flight (see RateLimitGuard): settled together with this check.
+    const pendingLimit = takePendingRateLimit(request);
+    const [limit, verdict] = await Promise.allSettled([
+      pendingLimit,
+      this.authenticate(context, request),
+    ]);
+    if (limit.status === 'rejected') throw limit.reason;
+    if (verdict.status === 'rejected') throw verdict.reason;
+    return verdict.value;
+  }
+
+  private async authenticate(
+    context: ExecutionContext,
+    request: FastifyRequest & { user?: Principal },
+  ): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
-    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
-    const token = this.verifiedTokens && this.strategy ? extractBearer(request) : null;
+    const token = this.verifiedTokens && this.strategy ? extractBearer(request as never) : null;
     const cached = token ? this.verifiedTokens!.get(token) : undefined;
     if (!cached) return (await super.canActivate(context)) as boolean;
     // Signature already verified for this exact token: only revocation is checked again.
