@@ -48,7 +48,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   ): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
-    const token = this.verifiedTokens && this.strategy ? extractBearer(request as never) : null;
+    const token = this.verifiedTokens && this.strategy ? extractBearer(request) : null;
     const cached = token ? this.verifiedTokens!.get(token) : undefined;
     if (!cached) return (await super.canActivate(context)) as boolean;
     // Signature already verified for this exact token: only revocation is checked again.
