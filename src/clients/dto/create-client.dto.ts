@@ -1,14 +1,7 @@
 import { Transform } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayUnique,
-  IsArray,
-  IsEnum,
-  IsOptional,
-  IsString,
-  Length,
-} from 'class-validator';
+import { IsOptional, IsString, Length } from 'class-validator';
 import { Role } from '../../common/role.enum.js';
+import { IsRoleList } from '../../common/validation/fields.js';
 
 export class CreateClientDto {
   /** What the service is. @example billing-service */
@@ -19,9 +12,6 @@ export class CreateClientDto {
 
   /** Roles carried by the client's tokens (none by default). */
   @IsOptional()
-  @IsArray()
-  @ArrayUnique()
-  @ArrayMaxSize(10)
-  @IsEnum(Role, { each: true })
+  @IsRoleList()
   roles?: Role[];
 }

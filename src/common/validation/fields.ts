@@ -1,6 +1,17 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsString, Length, Matches, MaxLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsEmail,
+  IsEnum,
+  IsString,
+  Length,
+  Matches,
+  MaxLength,
+} from 'class-validator';
+import { Role } from '../role.enum.js';
 
 const trimmedLower = Transform(({ value }: { value: unknown }) =>
   typeof value === 'string' ? value.trim().normalize('NFKC').toLowerCase() : value,
@@ -46,3 +57,7 @@ export const IsPassword = () =>
       message: `password must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters`,
     }),
   );
+
+/** A list of known roles, each at most once. */
+export const IsRoleList = () =>
+  applyDecorators(IsArray(), ArrayUnique(), ArrayMaxSize(10), IsEnum(Role, { each: true }));

@@ -1,13 +1,11 @@
-import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsEnum, IsOptional } from 'class-validator';
+import { IsBoolean, IsOptional } from 'class-validator';
 import { Role } from '../../common/role.enum.js';
+import { IsRoleList } from '../../common/validation/fields.js';
 
 export class AdminUpdateUserDto {
   /** Replaces the user's roles. Every user keeps the `user` role. */
   @IsOptional()
-  @IsArray()
-  @ArrayUnique()
-  @ArrayMaxSize(10)
-  @IsEnum(Role, { each: true })
+  @IsRoleList()
   roles?: Role[];
 
   /** A disabled user cannot log in and their tokens stop working. */
