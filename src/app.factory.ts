@@ -45,6 +45,17 @@ export async function createApp(
     abortOnError: false,
   });
 
+  if (config.app.corsOrigins.length > 0) {
+    // Browser apps on these origins may call the API with a bearer token (no cookies are used).
+    app.enableCors({
+      origin: config.app.corsOrigins,
+      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
+      exposedHeaders: ['X-Request-Id', 'Retry-After', 'WWW-Authenticate'],
+      credentials: false,
+      maxAge: 600,
+    });
+  }
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(createValidationPipe());
   const fastify = app.getHttpAdapter().getInstance();

@@ -148,4 +148,22 @@ describe(loadConfig.name, () => {
       }
     });
   });
+
+  describe('CORS_ORIGINS', () => {
+    it('is empty by default, so no origin gets CORS headers', () => {
+      expect(loadConfig({}).app.corsOrigins).toEqual([]);
+    });
+
+    it('takes a comma-separated list of origins', () => {
+      const sut = loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' });
+
+      expect(sut.app.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    });
+
+    it.each(['*', 'https://app.example.com/path', 'app.example.com'])('refuses "%s"', (origin) => {
+      expect(problemsOf({ CORS_ORIGINS: origin })).toEqual([
+        `CORS_ORIGINS must list origins such as https://app.example.com (got "${origin}")`,
+      ]);
+    });
+  });
 });

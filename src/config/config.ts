@@ -14,6 +14,8 @@ export interface AppSettings {
   trustProxy: boolean;
   bodyLimitBytes: number;
   logFormat: 'json' | 'text';
+  /** Browser origins allowed to call the API (CORS); empty means no CORS headers at all. */
+  corsOrigins: string[];
 }
 
 export interface DatabaseSettings {
@@ -228,6 +230,23 @@ export function loadConfig(env: Environment): Config {
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     problems.push('DATABASE_SCHEMA must be a lower-case SQL identifier');
   }
+  const corsOrigins = (read('CORS_ORIGINS') ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  for (const origin of corsOrigins) {
+    let valid = false;
+    try {
+      const parsed = new URL(origin);
+      valid = ['http:', 'https:'].includes(parsed.protocol) && parsed.origin === origin;
+    } catch {
+      valid = false;
+    }
+    if (!valid)
+      problems.push(
+        `CORS_ORIGINS must list origins such as https://app.example.com (got "${origin}")`,
+      );
+  }
   const logFormat = read('LOG_FORMAT') ?? (production ? 'json' : 'text');
   if (logFormat !== 'json' && logFormat !== 'text') {
     problems.push(`LOG_FORMAT must be json or text (got "${logFormat}")`);
@@ -243,6 +262,7 @@ export function loadConfig(env: Environment): Config {
       trustProxy: ['1', 'true', 'yes'].includes((read('TRUST_PROXY') ?? '').toLowerCase()),
       bodyLimitBytes: integer('BODY_LIMIT_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
       logFormat: logFormat as AppSettings['logFormat'],
+      corsOrigins,
     },
     database: {
       url: databaseUrl,

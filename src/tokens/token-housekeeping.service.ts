@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { RefreshSessionsRepository } from './refresh-sessions.repository.js';
+import { SigningKeysRepository } from './signing-keys.repository.js';
 import { TokenCutoffsRepository } from './token-cutoffs.repository.js';
 
 const EVERY_HOUR_MS = 3_600_000;
@@ -9,7 +10,8 @@ const KEEP_AFTER_EXPIRY_MS = 86_400_000;
 /**
  * Every rotation adds a row; this removes rows whose session ended more than
  * a day ago (spent rows of a live session are kept: they are what reveals
- * reuse) and cutoffs older than any token they could void.
+ * reuse), cutoffs older than any token they could void, and retired
+ * signing keys that can no longer verify anything.
  */
 @Injectable()
 export class TokenHousekeepingService implements OnModuleInit, OnModuleDestroy {
@@ -19,6 +21,7 @@ export class TokenHousekeepingService implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly sessions: RefreshSessionsRepository,
     private readonly cutoffs: TokenCutoffsRepository,
+    private readonly keys: SigningKeysRepository,
   ) {}
 
   onModuleInit(): void {
@@ -31,10 +34,13 @@ export class TokenHousekeepingService implements OnModuleInit, OnModuleDestroy {
 
   async purge(): Promise<void> {
     const before = new Date(Date.now() - KEEP_AFTER_EXPIRY_MS);
-    const [sessions, cutoffs] = await Promise.all([
+    const [sessions, cutoffs, keys] = await Promise.all([
       this.sessions.deleteExpiredBefore(before),
       this.cutoffs.deleteOlderThan(before),
+      // Retired keys past the life of every token they signed (already out of the JWKS).
+      this.keys.deleteExpired(),
     ]);
+    if (keys > 0) this.logger.log(`deleted ${keys} expired signing keys`);
     if (sessions + cutoffs > 0)
       this.logger.log(`purged ${sessions} expired refresh tokens, ${cutoffs} old cutoffs`);
   }
