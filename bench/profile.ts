@@ -13,7 +13,8 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LoadSpec, refreshChains, runLoad } from './lib/load.js';
+import { runLoad } from './lib/load.js';
+import { scenarioSpec } from './lib/scenarios.js';
 import { readOptions, UsageError } from './lib/options.js';
 import { SCENARIOS, ScenarioId } from './lib/report.js';
 import {
@@ -24,7 +25,7 @@ import {
   onCleanup,
   openSandbox,
 } from './lib/sandbox.js';
-import { login, seedRefreshTokens, seedThroughApi } from './lib/seed.js';
+import { login, seedThroughApi } from './lib/seed.js';
 import { freePort, ServerProcess } from './lib/server.js';
 import { round } from './lib/stats.js';
 
@@ -108,46 +109,13 @@ async function main(): Promise<void> {
   const base = server.baseUrl;
   const seeded = await seedThroughApi(base, sandbox.admin);
   const tokens = await login(base, seeded.user);
-  const bearer = { authorization: `Bearer ${tokens.access_token}` };
-  const basic = Buffer.from(`${seeded.client.clientId}:${seeded.client.clientSecret}`).toString(
-    'base64',
-  );
-  const spec = async (): Promise<LoadSpec> => {
-    switch (scenario) {
-      case 'live':
-        return { method: 'GET', path: '/health/live' };
-      case 'auth-me':
-        return { method: 'GET', path: '/auth/me', headers: bearer };
-      case 'users-me':
-        return { method: 'GET', path: '/users/me', headers: bearer };
-      case 'login':
-        return {
-          method: 'POST',
-          path: '/auth/login',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ username: seeded.user.username, password: seeded.user.password }),
-        };
-      case 'refresh':
-        return {
-          method: 'POST',
-          path: '/auth/refresh',
-          headers: { 'content-type': 'application/json' },
-          dynamic: refreshChains(
-            await seedRefreshTokens(sandbox.pool, seeded.user.id, options.connections + 8),
-          ),
-        };
-      case 'client-credentials':
-        return {
-          method: 'POST',
-          path: '/auth/token',
-          headers: {
-            'content-type': 'application/x-www-form-urlencoded',
-            authorization: `Basic ${basic}`,
-          },
-          body: 'grant_type=client_credentials',
-        };
-    }
-  };
+  const spec = () =>
+    scenarioSpec(scenario, {
+      pool: sandbox.pool,
+      seeded,
+      accessToken: tokens.access_token,
+      connections: options.connections,
+    });
 
   // The warm-up is the same load; counting from its second second leaves start-up out of the summary.
   const loadStartedMicros = (Date.now() + 1000) * 1000;

@@ -18,7 +18,8 @@ import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os'
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ARGON2_OPTIONS, argon2Ceiling, CeilingResult, RotationCeiling } from './lib/ceilings.js';
-import { LoadResult, LoadSpec, refreshChains, runLoad } from './lib/load.js';
+import { LoadResult, runLoad } from './lib/load.js';
+import { clientBasic, scenarioSpec } from './lib/scenarios.js';
 import { BenchOptions, ModeName, readOptions, UsageError } from './lib/options.js';
 import {
   BenchConfigRecord,
@@ -191,18 +192,11 @@ async function runMode(context: Context, mode: ModeName): Promise<ModeResult> {
   const heapBeforeLoad = await server.heap();
   const tokens = await login(base, seeded.user);
   const bearer = { authorization: `Bearer ${tokens.access_token}` };
-  const basic = Buffer.from(
-    `${encodeURIComponent(seeded.client.clientId)}:${encodeURIComponent(seeded.client.clientSecret)}`,
-  ).toString('base64');
-  const loginBody = JSON.stringify({
-    username: seeded.user.username,
-    password: seeded.user.password,
-  });
-  const clientCredentials = 'grant_type=client_credentials';
-  const json = { 'content-type': 'application/json' };
-  const form = {
-    'content-type': 'application/x-www-form-urlencoded',
-    authorization: `Basic ${basic}`,
+  const scenarioContext = {
+    pool: context.sandbox.pool,
+    seeded,
+    accessToken: tokens.access_token,
+    connections: options.connections,
   };
 
   // Every scenario answers 2xx once before any load, with its response shown if not.
@@ -218,40 +212,13 @@ async function runMode(context: Context, mode: ModeName): Promise<ModeResult> {
   await expectStatus(
     'POST /auth/token (client_credentials)',
     request(base, 'POST', '/auth/token', {
-      form: clientCredentials,
-      headers: { authorization: form.authorization },
+      form: 'grant_type=client_credentials',
+      headers: { authorization: clientBasic(seeded) },
     }),
     200,
   );
 
-  const spec = async (id: ScenarioId): Promise<LoadSpec> => {
-    switch (id) {
-      case 'live':
-        return { method: 'GET', path: '/health/live' };
-      case 'auth-me':
-        return { method: 'GET', path: '/auth/me', headers: bearer };
-      case 'users-me':
-        return { method: 'GET', path: '/users/me', headers: bearer };
-      case 'login':
-        return { method: 'POST', path: '/auth/login', headers: json, body: loginBody };
-      case 'refresh': {
-        // One fresh chain head per connection, plus a few spares for reconnects.
-        const heads = await seedRefreshTokens(
-          context.sandbox.pool,
-          seeded.user.id,
-          options.connections + 8,
-        );
-        return {
-          method: 'POST',
-          path: '/auth/refresh',
-          headers: json,
-          dynamic: refreshChains(heads),
-        };
-      }
-      case 'client-credentials':
-        return { method: 'POST', path: '/auth/token', headers: form, body: clientCredentials };
-    }
-  };
+  const spec = (id: ScenarioId) => scenarioSpec(id, scenarioContext);
 
   const scenarios = Object.fromEntries(
     SCENARIOS.map(({ id }) => [id, { warmup: null, rounds: [] }]),

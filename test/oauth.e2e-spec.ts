@@ -34,6 +34,10 @@ function expectOAuthError(response: supertest.Response, status: number, error: s
     expect(response.body.error_description).toEqual(expect.any(String));
 }
 
+/** The form Swagger UI's Authorize dialog posts for the password flow. */
+const swaggerPasswordForm = (user: { username: string; password: string }) =>
+  `grant_type=password&scope=&username=${encodeURIComponent(user.username)}&password=${encodeURIComponent(user.password)}`;
+
 describe('OAuth2 endpoints', () => {
   let t: TestApp;
   let admin: Tokens;
@@ -502,7 +506,7 @@ describe('OAuth2 endpoints', () => {
       const user = await signUp(t.http);
       // swagger-ui's authorizePassword with its default "Authorization header" client type:
       // the form below plus `Basic base64(clientId + ":" + clientSecret)`, both empty.
-      const body = `grant_type=password&scope=&username=${encodeURIComponent(user.username)}&password=${encodeURIComponent(user.password)}`;
+      const body = swaggerPasswordForm(user);
 
       const response = await t.http
         .post('/auth/token')
@@ -519,7 +523,7 @@ describe('OAuth2 endpoints', () => {
 
     it('logs in with the request Swagger UI sends with the "Request body" client type', async () => {
       const user = await signUp(t.http);
-      const body = `grant_type=password&scope=&username=${encodeURIComponent(user.username)}&password=${encodeURIComponent(user.password)}`;
+      const body = swaggerPasswordForm(user);
       const response = await t.http
         .post('/auth/token')
         .set('Content-Type', 'application/x-www-form-urlencoded')

@@ -44,6 +44,13 @@ function allStrings(value: unknown): string[] {
   return [];
 }
 
+/** Neither a token the client holds nor any token/hash/secret field appears anywhere in `listing`. */
+function expectNoSecrets(listing: unknown, held: Tokens[]): void {
+  const secrets = held.flatMap((tokens) => [tokens.access_token, tokens.refresh_token]);
+  expect(allStrings(listing).filter((value) => secrets.includes(value))).toEqual([]);
+  expect(allKeys(listing).filter((key) => /hash|token|secret/i.test(key))).toEqual([]);
+}
+
 /** Both halves of a session must be dead: its access token and its refresh token. */
 async function expectSessionDead(t: TestApp, tokens: Tokens): Promise<void> {
   expect(await meStatus(t.http, tokens.access_token), 'access token').toBe(401);
@@ -182,12 +189,7 @@ describe('logout and sessions', () => {
           expect(time, field).toBeLessThanOrEqual(Date.now() + 1_000);
         }
       }
-      const secrets = [laptop, phone, ended].flatMap((tokens) => [
-        tokens.access_token,
-        tokens.refresh_token,
-      ]);
-      expect(allStrings(sessions).filter((value) => secrets.includes(value))).toEqual([]);
-      expect(allKeys(sessions).filter((key) => /hash|token|secret/i.test(key))).toEqual([]);
+      expectNoSecrets(sessions, [laptop, phone, ended]);
     });
 
     it('moves lastUsedAt forward on refresh and keeps createdAt', async () => {
@@ -470,12 +472,7 @@ describe('revocation follows the account', () => {
           lastUsedAt: expect.any(String),
         });
       }
-      const secrets = [user.tokens, second].flatMap((tokens) => [
-        tokens.access_token,
-        tokens.refresh_token,
-      ]);
-      expect(allStrings(sessions).filter((value) => secrets.includes(value))).toEqual([]);
-      expect(allKeys(sessions).filter((key) => /hash|token|secret/i.test(key))).toEqual([]);
+      expectNoSecrets(sessions, [user.tokens, second]);
     });
 
     it('DELETE answers 204 and ends every session of the user at once', async () => {

@@ -109,16 +109,6 @@ export class RefreshSessionsRepository {
       .getMany();
   }
 
-  async isFamilyLive(familyId: string): Promise<boolean> {
-    const count = await this.sessions
-      .createQueryBuilder('session')
-      .where(`session.family_id = :familyId AND ${LIVE.replace(/(\w+_at)/g, 'session.$1')}`, {
-        familyId,
-      })
-      .getCount();
-    return count > 0;
-  }
-
   /** Families revoked since `since`: their access tokens may still be unexpired. */
   async findFamiliesRevokedSince(since: Date): Promise<string[]> {
     const rows = await this.sessions

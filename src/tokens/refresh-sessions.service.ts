@@ -103,10 +103,6 @@ export class RefreshSessionsService {
       session.createdAt.getTime() > idleLimit
     );
   }
-
-  isLive(familyId: string): Promise<boolean> {
-    return this.repository.isFamilyLive(familyId);
-  }
 }
 
 /** A spent refresh token came back: its family is now revoked. */

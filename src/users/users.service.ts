@@ -44,22 +44,19 @@ export class UsersService {
   }
 
   /**
-   * Checks a login name and password in constant cost: an unknown user is
-   * verified against a dummy hash, and every failure looks the same.
-   * Returns `null` on any failure.
+   * A login is checked in two steps so the caller can apply the per-account
+   * lock in between: `findLoginCandidate`, then `checkPassword`. Together they
+   * cost the same for an unknown user (dummy hash) and answer `null` for every
+   * failure alike. This step: the account a login name (username or email,
+   * any case) refers to, with its hash; `null` if none.
    */
-  async authenticate(login: string, password: string): Promise<User | null> {
-    return this.checkPassword(await this.findLoginCandidate(login), password);
-  }
-
-  /** The account a login name (username or email, any case) refers to, with its hash; `null` if none. */
   async findLoginCandidate(login: string): Promise<User | null> {
     const normalized = login.trim().normalize('NFKC').toLowerCase();
     // PostgreSQL text cannot hold U+0000: such a name matches no one, and must not reach the driver.
     return normalized.includes('\u0000') ? null : this.users.findByLoginWithPassword(normalized);
   }
 
-  /** The second half of `authenticate`, for callers that needed the account first (the login lock). */
+  /** The second step: verifies the password (against a dummy hash when there is no account). */
   async checkPassword(user: User | null, password: string): Promise<User | null> {
     const result = await this.hasher.verify(user?.passwordHash, password);
     if (!user || !result.valid || user.disabled) return null;

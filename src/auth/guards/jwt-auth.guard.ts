@@ -33,10 +33,12 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
     // The rate-limit count still in flight (see RateLimitGuard): settled together with this check.
     const pendingLimit = takePendingRateLimit(request);
+    if (!pendingLimit) return this.authenticate(context, request);
     const [limit, verdict] = await Promise.allSettled([
       pendingLimit,
       this.authenticate(context, request),
     ]);
+    // A 429 wins over whatever the token check found.
     if (limit.status === 'rejected') throw limit.reason;
     if (verdict.status === 'rejected') throw verdict.reason;
     return verdict.value;
