@@ -8,6 +8,7 @@ import { AppModule } from './app.module.js';
 import { ProblemDetailsFilter } from './common/filters/problem-details.filter.js';
 import { createValidationPipe } from './common/validation/validation.pipe.js';
 import { Environment, loadConfig } from './config/config.js';
+import { fastifyTrustProxy } from './config/trust-proxy.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { setupSwagger } from './swagger.js';
 
@@ -26,7 +27,8 @@ export async function createApp(
   const config = loadConfig(env);
   const adapter = new FastifyAdapter({
     bodyLimit: config.app.bodyLimitBytes,
-    trustProxy: config.app.trustProxy,
+    // Decides request.ip: what rate limits key on and what sessions and logs record.
+    trustProxy: fastifyTrustProxy(config.app.trustProxy),
     // Keep a caller's correlation id if it is sane; otherwise make one.
     genReqId: (request: IncomingMessage) => {
       const incoming = request.headers['x-request-id'];

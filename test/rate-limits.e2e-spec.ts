@@ -3,7 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { realServices, startApp, TestApp } from './support/app.js';
 import { bearer, expectProblem, newUser, register, Tokens } from './support/factories.js';
 
-/** Issue 3, point 7: rate limits per account and per client IP, configurable, global across instances. */
+/**
+ * Issue 3, point 7: rate limits per account and per client IP, configurable, global across instances.
+ * Issue 7, point 7: the client IP behind proxies (TRUST_PROXY) cannot be chosen by the client.
+ */
 
 /** A 429 that says when to come back: an integer number of seconds, at most the window. */
 function expectRetryAfter(response: supertest.Response, windowSeconds: number): number {
@@ -119,7 +122,14 @@ describe('per-account login lock and the default per-IP limit (client IP from th
   });
 });
 
-describe('per-IP limits by category (TRUST_PROXY: the client IP comes from X-Forwarded-For)', () => {
+/** The `ip` the session of this access token recorded. */
+async function sessionIp(t: TestApp, tokens: Tokens): Promise<string | null> {
+  const response = await t.http.get('/auth/sessions').set(bearer(tokens.access_token)).expect(200);
+  const sessions = response.body as { ip: string | null; current: boolean }[];
+  return sessions.find((session) => session.current)!.ip;
+}
+
+describe('per-IP limits by category (TRUST_PROXY=1: the client IP is the entry the proxy appended to X-Forwarded-For)', () => {
   let t: TestApp;
   let ipCounter = 0;
   /** A client IP no other test uses. */
@@ -128,7 +138,7 @@ describe('per-IP limits by category (TRUST_PROXY: the client IP comes from X-For
   beforeAll(async () => {
     t = await startApp({
       env: {
-        TRUST_PROXY: 'true',
+        TRUST_PROXY: '1',
         THROTTLE_LOGIN_ACCOUNT: '3/60',
         THROTTLE_LOGIN_IP: '3/60',
         THROTTLE_REGISTER_IP: '2/3600',
@@ -209,6 +219,83 @@ describe('per-IP limits by category (TRUST_PROXY: the client IP comes from X-For
     expectProblem(limited, 429);
     // The refused request never reached the token: it still rotates from elsewhere.
     await refreshFrom(newIp(), third.refresh_token).expect(200);
+  });
+
+  it('keys the login limit on the right-most entry, so a new left-most entry does not reset it', async () => {
+    const ip = newIp();
+    const user = newUser();
+    await registerFrom(newIp(), user).expect(201);
+    // The client writes the left-most entries itself; the proxy appends the address it saw.
+    for (let i = 0; i < 3; i++)
+      await loginFrom(
+        `192.0.2.${i + 1}, ${ip}`,
+        `nobody-spoof-${i}-${ipCounter}`,
+        'wrong-password',
+      ).expect(401);
+
+    const fourth = await loginFrom(`192.0.2.99, ${ip}`, user.username, user.password);
+
+    expectRetryAfter(fourth, 60);
+    expectProblem(fourth, 429);
+  });
+
+  it('records the right-most entry as the session IP', async () => {
+    const ip = newIp();
+    const user = newUser();
+    await registerFrom(newIp(), user).expect(201);
+
+    const tokens = (await loginFrom(`1.2.3.4, ${ip}`, user.username, user.password).expect(200))
+      .body as Tokens;
+
+    expect(await sessionIp(t, tokens)).toBe(ip);
+  });
+});
+
+describe('per-IP limits with TRUST_PROXY as proxy addresses (127.0.0.1,10.0.0.0/8)', () => {
+  let t: TestApp;
+  let ipCounter = 0;
+  /** A client IP no other test uses. */
+  const newIp = () => `198.51.100.${++ipCounter}`;
+
+  beforeAll(async () => {
+    // The test client connects from 127.0.0.1: it plays the outer proxy, 10.x the inner ones.
+    t = await startApp({
+      env: { TRUST_PROXY: '127.0.0.1,10.0.0.0/8', THROTTLE_LOGIN_IP: '3/60' },
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const loginFrom = (forwardedFor: string, username: string, password: string) =>
+    t.http.post('/auth/login').set('X-Forwarded-For', forwardedFor).send({ username, password });
+
+  it('skips the listed proxies from the right and keys the limit on the first other address', async () => {
+    const ip = newIp();
+    const user = await register(t.http);
+    for (let i = 0; i < 3; i++) {
+      await loginFrom(
+        `192.0.2.${i + 1}, ${ip}, 10.1.2.${i + 1}`,
+        `nobody-${i}`,
+        'wrong-password',
+      ).expect(401);
+    }
+
+    const fourth = await loginFrom(`192.0.2.99, ${ip}, 10.9.9.9`, user.username, user.password);
+
+    expectRetryAfter(fourth, 60);
+    await loginFrom(`192.0.2.99, ${newIp()}, 10.9.9.9`, user.username, user.password).expect(200);
+  });
+
+  it('records the first address that is not a listed proxy as the session IP', async () => {
+    const ip = newIp();
+    const user = await register(t.http);
+
+    const tokens = (
+      await loginFrom(`192.0.2.1, ${ip}, 10.0.0.7`, user.username, user.password).expect(200)
+    ).body as Tokens;
+
+    expect(await sessionIp(t, tokens)).toBe(ip);
   });
 });
 

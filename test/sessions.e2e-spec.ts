@@ -192,6 +192,25 @@ describe('logout and sessions', () => {
       expectNoSecrets(sessions, [laptop, phone, ended]);
     });
 
+    it('records the socket address as the IP and ignores X-Forwarded-For (TRUST_PROXY unset)', async () => {
+      const user = await register(t.http);
+      const tokens = (
+        await t.http
+          .post('/auth/login')
+          .set('X-Forwarded-For', '203.0.113.77')
+          .send({ username: user.username, password: user.password })
+          .expect(200)
+      ).body as Tokens;
+
+      const sessions = (
+        await t.http.get('/auth/sessions').set(bearer(tokens.access_token)).expect(200)
+      ).body as SessionView[];
+
+      expect(sessions.map((session) => session.ip)).toEqual([
+        expect.stringMatching(/^(::ffff:)?127\.0\.0\.1$|^::1$/),
+      ]);
+    });
+
     it('moves lastUsedAt forward on refresh and keeps createdAt', async () => {
       const user = await signUp(t.http);
       const list = async (tokens: Tokens) =>

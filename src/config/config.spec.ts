@@ -166,4 +166,64 @@ describe(loadConfig.name, () => {
       ]);
     });
   });
+
+  describe('TRUST_PROXY', () => {
+    it('is off by default', () => {
+      expect(loadConfig({}).app.trustProxy).toBe(false);
+    });
+
+    it('takes a hop count or a list of proxy addresses', () => {
+      expect(loadConfig({ TRUST_PROXY: '1' }).app.trustProxy).toBe(1);
+      expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8,192.168.1.1' }).app.trustProxy).toEqual([
+        '10.0.0.0/8',
+        '192.168.1.1',
+      ]);
+    });
+
+    it('refuses true, which used to let clients choose their own IP', () => {
+      expect(problemsOf({ TRUST_PROXY: 'true' })).toEqual([
+        expect.stringContaining('TRUST_PROXY=true is no longer accepted'),
+      ]);
+    });
+  });
+
+  describe('metrics', () => {
+    it('are served nowhere by default', () => {
+      expect(loadConfig({}).metrics).toEqual({
+        token: undefined,
+        port: undefined,
+        host: '127.0.0.1',
+      });
+    });
+
+    it('take a token, a port and a host', () => {
+      const token = strongSecret();
+
+      const sut = loadConfig({
+        METRICS_TOKEN: token,
+        METRICS_PORT: '9100',
+        METRICS_HOST: '10.0.0.2',
+      });
+
+      expect(sut.metrics).toEqual({ token, port: 9100, host: '10.0.0.2' });
+    });
+
+    it.each([
+      ['a 31-byte token', strongSecret().slice(0, 31)],
+      ['a placeholder', 'changeme'],
+    ])('refuse %s as METRICS_TOKEN without repeating it', (_, token) => {
+      const problems = problemsOf({ METRICS_TOKEN: token });
+
+      expect(problems).toEqual(['METRICS_TOKEN must be at least 32 bytes of random data']);
+      expect(problems.join('\n')).not.toContain(token);
+    });
+
+    it.each([
+      [{ METRICS_PORT: '0' }, 'METRICS_PORT must be a whole number from 1 to 65535 (got "0")'],
+      [{ METRICS_PORT: '3000' }, 'METRICS_PORT must differ from PORT'],
+      [{ METRICS_HOST: '0.0.0.0' }, 'METRICS_HOST is set but METRICS_PORT is not'],
+    ])('refuse %o', (env, problem) => {
+      expect(problemsOf(env)).toEqual([problem]);
+    });
+  });
 });

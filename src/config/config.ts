@@ -1,5 +1,6 @@
 import { passwordProblems } from '../users/password-policy.js';
 import { parseDurationSeconds } from './duration.js';
+import { parseTrustProxy, TrustProxy } from './trust-proxy.js';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 export type JwtAlgorithm = 'RS256' | 'ES256' | 'HS256';
@@ -11,11 +12,21 @@ export interface AppSettings {
   port: number;
   host: string;
   dataDir: string;
-  trustProxy: boolean;
+  /** Which peers may set the client IP through `X-Forwarded-For` (see `trust-proxy.ts`). */
+  trustProxy: TrustProxy;
   bodyLimitBytes: number;
   logFormat: 'json' | 'text';
   /** Browser origins allowed to call the API (CORS); empty means no CORS headers at all. */
   corsOrigins: string[];
+}
+
+/** `/metrics` is served only to `token` on the main port, or on its own listener at `host:port`. */
+export interface MetricsSettings {
+  /** Bearer secret for `/metrics` on the main port; `undefined` means the main port does not serve it. */
+  token: string | undefined;
+  /** Port of the separate metrics listener; `undefined` means no listener. */
+  port: number | undefined;
+  host: string;
 }
 
 export interface DatabaseSettings {
@@ -80,6 +91,7 @@ export interface Config {
   auth: AuthSettings;
   admin: AdminSettings;
   rateLimits: Record<RateLimitName, RateLimit>;
+  metrics: MetricsSettings;
   /** Worker processes (one per core); 1 runs in a single process. */
   webConcurrency: number;
 }
@@ -247,6 +259,18 @@ export function loadConfig(env: Environment): Config {
         `CORS_ORIGINS must list origins such as https://app.example.com (got "${origin}")`,
       );
   }
+  // Metrics are off unless asked for: a bearer secret for the main port, or a listener of their own.
+  const metricsToken = secret('METRICS_TOKEN');
+  const metricsPort =
+    read('METRICS_PORT') === undefined
+      ? undefined
+      : integer('METRICS_PORT', 0, 1, 65535) || undefined;
+  if (metricsPort !== undefined && metricsPort === port) {
+    problems.push('METRICS_PORT must differ from PORT');
+  }
+  if (read('METRICS_HOST') !== undefined && read('METRICS_PORT') === undefined) {
+    problems.push('METRICS_HOST is set but METRICS_PORT is not');
+  }
   const logFormat = read('LOG_FORMAT') ?? (production ? 'json' : 'text');
   if (logFormat !== 'json' && logFormat !== 'text') {
     problems.push(`LOG_FORMAT must be json or text (got "${logFormat}")`);
@@ -259,7 +283,7 @@ export function loadConfig(env: Environment): Config {
       port,
       host: read('HOST') ?? '0.0.0.0',
       dataDir: read('DATA_DIR') ?? './data',
-      trustProxy: ['1', 'true', 'yes'].includes((read('TRUST_PROXY') ?? '').toLowerCase()),
+      trustProxy: parseTrustProxy(read('TRUST_PROXY'), problems),
       bodyLimitBytes: integer('BODY_LIMIT_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
       logFormat: logFormat as AppSettings['logFormat'],
       corsOrigins,
@@ -289,6 +313,11 @@ export function loadConfig(env: Environment): Config {
       username: read('ADMIN_USERNAME')?.toLowerCase(),
     },
     rateLimits,
+    metrics: {
+      token: metricsToken,
+      port: metricsPort,
+      host: read('METRICS_HOST') ?? '127.0.0.1',
+    },
     webConcurrency,
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -77,7 +77,8 @@ class RateLimitStorageModule implements OnApplicationShutdown {
           ttl: config.rateLimits[CATEGORY_LIMIT[category]].ttlSeconds * 1000,
           skipIf: (context: ExecutionContext) => categoryOf(context) !== category,
         })),
-        // The socket address, or X-Forwarded-For only when TRUST_PROXY is set (Fastify decides).
+        // The socket address, or, behind proxies named by TRUST_PROXY, the right-most
+        // X-Forwarded-For entry they did not add themselves (Fastify resolves request.ip).
         getTracker: (request: Record<string, unknown>) =>
           typeof request.ip === 'string' ? request.ip : 'unknown',
         // One counter per category and client IP, shared by the category's routes (the throttler's
