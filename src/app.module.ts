@@ -21,7 +21,7 @@ export class AppModule {
         DatabaseModule.forRoot(config),
         RedisModule,
         RateLimitModule,
-        MetricsModule,
+        MetricsModule.forRoot(config),
         HealthModule,
         TokensModule,
         UsersModule,

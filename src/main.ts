@@ -3,6 +3,8 @@ import { Logger } from '@nestjs/common';
 import cluster from 'node:cluster';
 import { performance } from 'node:perf_hooks';
 import { Config, ConfigError, loadConfig } from './config/config.js';
+import { answerPrimary, ClusterMetrics } from './metrics/cluster-metrics.js';
+import { startMetricsListener } from './metrics/metrics-listener.js';
 
 const logger = new Logger('Bootstrap');
 
@@ -20,11 +22,24 @@ async function serve(config: Config): Promise<void> {
 }
 
 /**
+ * In a cluster the primary serves the metrics of every worker: on the
+ * metrics listener, and to workers asked on the main port (METRICS_TOKEN).
+ */
+async function serveClusterMetrics(config: Config): Promise<{ close(): Promise<void> } | null> {
+  if (config.metrics.token === undefined && config.metrics.port === undefined) return null;
+  const metrics = new ClusterMetrics();
+  if (config.metrics.port === undefined) return null;
+  return startMetricsListener({ host: config.metrics.host, port: config.metrics.port }, metrics);
+}
+
+/**
  * WEB_CONCURRENCY > 1: one worker process per core sharing the port
  * (node:cluster). Everything that must be global lives in PostgreSQL and
  * Redis, so workers are as interchangeable as separate machines.
  */
-function supervise(workers: number): void {
+async function supervise(config: Config): Promise<void> {
+  const workers = config.webConcurrency;
+  const metricsListener = await serveClusterMetrics(config);
   logger.log(`starting ${workers} worker processes`);
   for (let i = 0; i < workers; i++) cluster.fork();
   let stopping = false;
@@ -44,10 +59,17 @@ function supervise(workers: number): void {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
       stopping = true;
+      // The primary exits once the listener is closed and the last worker is gone.
+      void metricsListener?.close();
       for (const worker of Object.values(cluster.workers ?? {})) worker?.kill(signal);
     });
   }
 }
+
+const fail = (error: unknown) => {
+  logger.fatal(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+};
 
 function main(): void {
   let config: Config;
@@ -61,13 +83,11 @@ function main(): void {
     throw error;
   }
   if (config.webConcurrency > 1 && cluster.isPrimary) {
-    supervise(config.webConcurrency);
+    supervise(config).catch(fail);
     return;
   }
-  serve(config).catch((error: unknown) => {
-    logger.fatal(error instanceof Error ? error.message : String(error));
-    process.exit(1);
-  });
+  if (cluster.isWorker) answerPrimary();
+  serve(config).catch(fail);
 }
 
 main();

@@ -1,5 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { Config } from './config/config.js';
+import { CONFIG } from './config/config.module.js';
+import { METRICS_SECURITY } from './metrics/metrics.controller.js';
 
 /**
  * Every operation that takes a Bearer token also accepts the token the
@@ -19,7 +22,7 @@ function withOAuth2Alternative(document: OpenAPIObject): OpenAPIObject {
 
 /** Swagger UI at /docs, the document at /docs-json. Authorize logs in through the OAuth2 password flow. */
 export function setupSwagger(app: NestFastifyApplication): void {
-  const config = new DocumentBuilder()
+  const builder = new DocumentBuilder()
     .setTitle('Auth server')
     .setDescription(
       'Registration, sign-in, JWT access tokens and rotating refresh sessions. ' +
@@ -34,8 +37,15 @@ export function setupSwagger(app: NestFastifyApplication): void {
         flows: { password: { tokenUrl: '/auth/token', refreshUrl: '/auth/token', scopes: {} } },
       },
       'oauth2',
-    )
-    .build();
+    );
+  if (app.get<Config>(CONFIG).metrics.token) {
+    // Its own scheme: the metrics token is not an access token, and /metrics is not open.
+    builder.addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN (for /metrics only)' },
+      METRICS_SECURITY,
+    );
+  }
+  const config = builder.build();
   SwaggerModule.setup(
     'docs',
     app,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, TestApp } from './support/app.js';
 import { startCompiledApp } from './support/compiled-app.js';
@@ -25,7 +26,8 @@ const operationOf = (doc: OpenApiDocument, route: AppRoute) =>
 describe('API documentation', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startApp();
+    // With METRICS_TOKEN, so that /metrics exists and is documented like the others.
+    t = await startApp({ env: { METRICS_TOKEN: randomBytes(32).toString('base64url') } });
   });
   afterAll(async () => {
     await t?.close();
@@ -80,6 +82,16 @@ describe('API documentation', () => {
             ),
         );
       expect(undocumented.map(label)).toEqual([]);
+    });
+
+    it('documents /metrics under the metrics token, never as open or as taking an access token', () => {
+      const metrics = routes.find((route) => label(route) === 'GET /metrics');
+      expect(metrics).toBeDefined();
+      expect(operationOf(doc, metrics!)?.security).toEqual([{ metrics: [] }]);
+      expect(doc.components.securitySchemes.metrics).toMatchObject({
+        type: 'http',
+        scheme: 'bearer',
+      });
     });
 
     it('offers Bearer auth and the OAuth2 password flow on /auth/token', () => {

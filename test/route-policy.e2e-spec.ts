@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, TestApp } from './support/app.js';
 import { type AppRoute, appRoutes, bearer, expectProblem, signUp } from './support/factories.js';
@@ -10,7 +10,6 @@ import { type AppRoute, appRoutes, bearer, expectProblem, signUp } from './suppo
 const PUBLIC_ROUTES = [
   'GET /health/live',
   'GET /health/ready',
-  'GET /metrics',
   'GET /.well-known/jwks.json',
   'GET /.well-known/openid-configuration',
   'POST /auth/register',
@@ -19,6 +18,12 @@ const PUBLIC_ROUTES = [
 ];
 /** Public once they exist (OAuth2 endpoints authenticate their clients themselves). */
 const PUBLIC_WHEN_PRESENT = ['POST /auth/token', 'POST /oauth/revoke', 'POST /oauth/introspect'];
+/**
+ * Routes that take no access token because a guard of their own asks for a
+ * secret of their own (the app below is started with METRICS_TOKEN, so that
+ * /metrics exists). Without the secret they answer 401, whatever token is sent.
+ */
+const OWN_SECRET_ROUTES = ['GET /metrics'];
 
 const key = (route: AppRoute) => `${route.method} ${route.path}`;
 /** A concrete URL for a route: every `:param` becomes a random UUID. */
@@ -30,7 +35,7 @@ describe('route policy: every route is public on purpose or guarded', () => {
   let userToken: string;
 
   beforeAll(async () => {
-    t = await startApp();
+    t = await startApp({ env: { METRICS_TOKEN: randomBytes(32).toString('base64url') } });
     routes = appRoutes(t.app);
     userToken = (await signUp(t.http)).tokens.access_token;
   });
@@ -50,6 +55,7 @@ describe('route policy: every route is public on purpose or guarded', () => {
     expect(found).toEqual(
       expect.arrayContaining([
         ...PUBLIC_ROUTES,
+        ...OWN_SECRET_ROUTES,
         'GET /users/me',
         'GET /auth/me',
         'GET /admin/users',
@@ -61,12 +67,32 @@ describe('route policy: every route is public on purpose or guarded', () => {
 
   it('opens exactly the listed public routes', () => {
     const open = routes.filter((route) => route.isPublic).map(key);
-    expect(
-      open.filter(
-        (route) => !PUBLIC_ROUTES.includes(route) && !PUBLIC_WHEN_PRESENT.includes(route),
-      ),
-    ).toEqual([]);
+    const listed = [...PUBLIC_ROUTES, ...PUBLIC_WHEN_PRESENT, ...OWN_SECRET_ROUTES];
+    expect(open.filter((route) => !listed.includes(route))).toEqual([]);
     expect(PUBLIC_ROUTES.filter((route) => !open.includes(route))).toEqual([]);
+  });
+
+  it('guards every own-secret route with a guard of its own', () => {
+    const ownSecret = routes.filter((route) => OWN_SECRET_ROUTES.includes(key(route)));
+    expect(ownSecret.map(key)).toEqual(OWN_SECRET_ROUTES);
+    expect(ownSecret.filter((route) => route.guards.length === 0).map(key)).toEqual([]);
+  });
+
+  it('answers 401 with a Bearer challenge on every own-secret route without its secret, even to an access token', async () => {
+    const open: string[] = [];
+    for (const route of routes.filter((route) => OWN_SECRET_ROUTES.includes(key(route)))) {
+      const anonymous = await request(route);
+      const withAccessToken = await request(route, userToken);
+      if (anonymous.status !== 401 || withAccessToken.status !== 401) {
+        open.push(`${key(route)} → ${anonymous.status}, ${withAccessToken.status}`);
+        continue;
+      }
+      expectProblem(anonymous, 401);
+      expect(anonymous.headers['www-authenticate'], key(route)).toBe('Bearer realm="auth"');
+      expectProblem(withAccessToken, 401);
+      expect(withAccessToken.headers['www-authenticate']).toContain('error="invalid_token"');
+    }
+    expect(open).toEqual([]);
   });
 
   it('requires the admin role on every /admin route, and no public route has roles', () => {
@@ -108,7 +134,10 @@ describe('route policy: every route is public on purpose or guarded', () => {
   });
 
   it('serves the public GET routes without a token', async () => {
-    for (const route of routes.filter((route) => route.isPublic && route.method === 'GET')) {
+    const servedToAll = routes.filter(
+      (route) => route.isPublic && !OWN_SECRET_ROUTES.includes(key(route)),
+    );
+    for (const route of servedToAll.filter((route) => route.method === 'GET')) {
       const response = await request(route);
       expect(response.status, key(route)).toBe(200);
     }

@@ -133,7 +133,9 @@ export async function openSandbox(options: {
   for (const name of Object.keys(inherited)) {
     if (/^(THROTTLE_|BENCH_|ADMIN_)/.test(name)) delete inherited[name];
   }
-  delete inherited.TRUST_PROXY;
+  for (const name of ['TRUST_PROXY', 'METRICS_TOKEN', 'METRICS_PORT', 'METRICS_HOST']) {
+    delete inherited[name];
+  }
   delete inherited.PORT;
   delete inherited.WEB_CONCURRENCY;
   const env: NodeJS.ProcessEnv = {
@@ -147,6 +149,8 @@ export async function openSandbox(options: {
     REDIS_URL: options.redisUrl,
     REDIS_KEY_PREFIX: redisPrefix,
     KEY_ENCRYPTION_SECRET: randomBytes(48).toString('base64url'),
+    // /metrics is served only to this token; the benchmark reads the V8 heap from it.
+    METRICS_TOKEN: randomBytes(32).toString('base64url'),
     ADMIN_EMAIL: admin.username,
     ADMIN_PASSWORD: admin.password,
     THROTTLE_DEFAULT_IP: UNLIMITED,

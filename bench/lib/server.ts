@@ -109,6 +109,7 @@ export class ServerProcess {
     readonly baseUrl: string,
     readonly logFile: string,
     readonly workers: number,
+    private readonly metricsToken: string | undefined,
   ) {
     child.once('exit', (code, signal) => {
       this.exited = true;
@@ -141,6 +142,7 @@ export class ServerProcess {
         `http://${LOOPBACK}:${options.port}`,
         options.logFile,
         options.workers,
+        options.env.METRICS_TOKEN,
       );
     } finally {
       closeSync(log);
@@ -226,12 +228,15 @@ export class ServerProcess {
 
   /**
    * V8 heap and external memory of one serving process, from the app's own
-   * /metrics (prom-client default metrics); in cluster mode, whichever
-   * worker answers. Megabytes; `null` when /metrics does not answer.
+   * /metrics (prom-client default metrics, with the `METRICS_TOKEN` of the
+   * server's environment); in cluster mode, the first worker listed (each
+   * worker's process metrics carry a `worker` label). Megabytes; `null` when
+   * /metrics does not answer.
    */
   async heap(): Promise<HeapReading | null> {
     try {
       const response = await fetch(`${this.baseUrl}/metrics`, {
+        headers: { authorization: `Bearer ${this.metricsToken}` },
         signal: AbortSignal.timeout(5_000),
       });
       const text = await response.text();

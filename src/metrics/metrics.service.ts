@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import cluster from 'node:cluster';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { MetricsSource, scrapeThroughPrimary, shareRegistry } from './cluster-metrics.js';
 
 /** One registry per app instance, so that several instances in one process do not collide. */
 @Injectable()
-export class MetricsService {
+export class MetricsService implements MetricsSource {
   readonly registry = new Registry();
+  readonly contentType = this.registry.contentType;
 
   readonly httpDuration = new Histogram({
     name: 'http_request_duration_seconds',
@@ -22,6 +25,16 @@ export class MetricsService {
   });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry });
+    // In a cluster the primary sums every worker's series with equal labels: right for the
+    // request and event counters, wrong for one process's memory or CPU. Those carry a
+    // `worker` label, so each process stays its own series (sum them in the query).
+    const labels = cluster.isWorker ? { worker: String(cluster.worker!.id) } : undefined;
+    collectDefaultMetrics({ register: this.registry, labels });
+    if (cluster.isWorker) shareRegistry(this.registry);
+  }
+
+  /** The text exposition for the whole server: this process, or every worker of a cluster. */
+  scrape(): Promise<string> {
+    return cluster.isWorker ? scrapeThroughPrimary() : this.registry.metrics();
   }
 }

@@ -1,5 +1,5 @@
 import { INestApplication, RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { GUARDS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { ModulesContainer } from '@nestjs/core';
 import { createHmac, KeyObject, randomBytes, sign } from 'node:crypto';
 import type supertest from 'supertest';
@@ -174,6 +174,8 @@ export interface AppRoute {
   path: string;
   isPublic: boolean;
   roles: string[];
+  /** Guards of the controller or handler itself (`@UseGuards`), besides the global ones. */
+  guards: string[];
   controller: string;
   handler: string;
 }
@@ -206,6 +208,9 @@ export function appRoutes(app: INestApplication): AppRoute[] {
           RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
         const read = <T>(key: string): T | undefined =>
           Reflect.getMetadata(key, handler) ?? Reflect.getMetadata(key, controller);
+        const guards = [controller, handler].flatMap(
+          (target) => (Reflect.getMetadata(GUARDS_METADATA, target) ?? []) as { name: string }[],
+        );
         for (const prefix of prefixes) {
           for (const path of [paths].flat()) {
             routes.push({
@@ -213,6 +218,7 @@ export function appRoutes(app: INestApplication): AppRoute[] {
               path: joinPath(prefix, path),
               isPublic: read<boolean>('auth:isPublic') === true,
               roles: read<string[]>('auth:roles') ?? [],
+              guards: guards.map((guard) => guard.name),
               controller: controller.name,
               handler: name,
             });

@@ -1,0 +1,84 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pollUntil } from './lifecycle.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const MAIN = path.join(ROOT, 'dist/src/main.js');
+
+/**
+ * `node dist/src/main.js` as a child process, for what only the real entry
+ * point does (the cluster primary and its workers). Needs the build
+ * (`npm test` builds first). Runs in its own process group, so stopping it
+ * stops its workers too, even if the primary is gone.
+ */
+export class BuiltServer {
+  private output = '';
+  private exit: Promise<void>;
+
+  private constructor(private readonly child: ChildProcess) {
+    child.stdout!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    this.exit = new Promise((resolve) => child.once('exit', () => resolve()));
+    // Never outlive the test process, whatever happens to its hooks.
+    const killOnExit = () => this.killGroup();
+    process.once('exit', killOnExit);
+    void this.exit.then(() => process.off('exit', killOnExit));
+  }
+
+  static start(env: Record<string, string | undefined>): BuiltServer {
+    if (!existsSync(MAIN)) {
+      throw new Error(`${MAIN} is missing: run \`npm run build\` first (\`npm test\` does it)`);
+    }
+    return new BuiltServer(
+      spawn(process.execPath, [MAIN], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      }),
+    );
+  }
+
+  /** Everything the server printed so far (for failure messages). */
+  get log(): string {
+    return this.output;
+  }
+
+  /** Waits until `processes` processes have logged that they listen. */
+  async waitUntilListening(processes: number, timeoutMs = 90_000): Promise<void> {
+    await pollUntil(
+      `${processes} listening processes; output so far:\n${this.output}`,
+      async () => {
+        if (this.child.exitCode !== null) throw new Error(`the server exited:\n${this.output}`);
+        return this.output.split('\n').filter((line) => line.includes('listening on')).length >=
+          processes
+          ? true
+          : undefined;
+      },
+      { timeoutMs, intervalMs: 250 },
+    );
+  }
+
+  /**
+   * SIGTERM to the primary, which passes it on to its workers (graceful);
+   * SIGKILL to the whole group if that takes longer than `graceMs`.
+   */
+  async stop(graceMs = 15_000): Promise<void> {
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.killGroup(), graceMs);
+    await this.exit;
+    clearTimeout(timer);
+    // Workers the primary left behind, if any.
+    this.killGroup();
+  }
+
+  private killGroup(): void {
+    try {
+      process.kill(-this.child.pid!, 'SIGKILL');
+    } catch {
+      // The group is gone already.
+    }
+  }
+}
