@@ -9,6 +9,7 @@ import { ProblemDetailsFilter } from './common/filters/problem-details.filter.js
 import { createValidationPipe } from './common/validation/validation.pipe.js';
 import { Environment, loadConfig } from './config/config.js';
 import { fastifyTrustProxy } from './config/trust-proxy.js';
+import { MetricsListener } from './metrics/metrics-listener.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { setupSwagger } from './swagger.js';
 
@@ -90,5 +91,7 @@ export async function createApp(
   setupSwagger(app);
   await app.init();
   await fastify.ready();
+  // Here rather than in a lifecycle hook: the CLI boots the same modules and must not listen.
+  await app.get(MetricsListener).start();
   return app;
 }

@@ -4,7 +4,7 @@ import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MetricsListener } from '../src/metrics/metrics-listener.js';
 import { realServices, startApp, TestApp } from './support/app.js';
-import { BuiltServer } from './support/built-server.js';
+import { BuiltServer, runBuiltCli } from './support/built-server.js';
 import { bearer, expectProblem, signUp } from './support/factories.js';
 import { freePort } from './support/lifecycle.js';
 
@@ -242,6 +242,12 @@ describe.runIf(realServices.databaseUrl && realServices.redisUrl)(
       const response = await supertest(`http://127.0.0.1:${port}`).get('/metrics');
 
       expectProblem(response, 401);
+    });
+
+    it('lets the CLI run with the same environment: only the server listens on METRICS_PORT', async () => {
+      const stdout = await runBuiltCli(['keys:rotate'], server!.env);
+
+      expect(stdout).toMatch(/^new active signing key: \S+$/m);
     });
   },
 );

@@ -218,6 +218,12 @@ describe(loadConfig.name, () => {
       expect(problems.join('\n')).not.toContain(token);
     });
 
+    it('refuse a METRICS_TOKEN that cannot be sent in an Authorization header', () => {
+      expect(problemsOf({ METRICS_TOKEN: `${strongSecret()} ${strongSecret()}` })).toEqual([
+        'METRICS_TOKEN must be printable ASCII without spaces',
+      ]);
+    });
+
     it.each([
       [{ METRICS_PORT: '0' }, 'METRICS_PORT must be a whole number from 1 to 65535 (got "0")'],
       [{ METRICS_PORT: '3000' }, 'METRICS_PORT must differ from PORT'],

@@ -261,6 +261,10 @@ export function loadConfig(env: Environment): Config {
   }
   // Metrics are off unless asked for: a bearer secret for the main port, or a listener of their own.
   const metricsToken = secret('METRICS_TOKEN');
+  if (metricsToken !== undefined && !/^[\x21-\x7e]+$/.test(metricsToken)) {
+    // Scrapers send it as `Authorization: Bearer <token>`: one header token, no spaces.
+    problems.push('METRICS_TOKEN must be printable ASCII without spaces');
+  }
   const metricsPort =
     read('METRICS_PORT') === undefined
       ? undefined

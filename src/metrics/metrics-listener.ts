@@ -1,11 +1,6 @@
-import {
-  Injectable,
-  Logger,
-  NotFoundException,
-  OnApplicationBootstrap,
-  OnApplicationShutdown,
-} from '@nestjs/common';
+import { Injectable, Logger, NotFoundException, OnApplicationShutdown } from '@nestjs/common';
 import Fastify, { type FastifyInstance } from 'fastify';
+import cluster from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { sendProblem } from '../common/filters/problem-details.filter.js';
@@ -49,9 +44,13 @@ export async function startMetricsListener(
   return server;
 }
 
-/** Runs the management listener with the app, in a single-process server (see `main.ts` for a cluster). */
+/**
+ * The management listener of a single-process server. `createApp` starts it
+ * explicitly, so that the CLI, which boots the same modules without HTTP,
+ * never binds the port; in a cluster the primary runs it instead (`main.ts`).
+ */
 @Injectable()
-export class MetricsListener implements OnApplicationBootstrap, OnApplicationShutdown {
+export class MetricsListener implements OnApplicationShutdown {
   private server: FastifyInstance | undefined;
 
   constructor(
@@ -59,16 +58,16 @@ export class MetricsListener implements OnApplicationBootstrap, OnApplicationShu
     private readonly metrics: MetricsService,
   ) {}
 
-  /** Where it listens (the tests ask). */
-  get address(): AddressInfo {
-    return this.server!.server.address() as AddressInfo;
+  /** Where it listens, or `null` when it does not. */
+  get address(): AddressInfo | null {
+    return (this.server?.server.address() as AddressInfo | undefined) ?? null;
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    this.server = await startMetricsListener(
-      { host: this.config.metrics.host, port: this.config.metrics.port! },
-      this.metrics,
-    );
+  /** Listens on METRICS_PORT, if set. */
+  async start(): Promise<void> {
+    const { host, port } = this.config.metrics;
+    if (port === undefined || cluster.isWorker || this.server) return;
+    this.server = await startMetricsListener({ host, port }, this.metrics);
   }
 
   async onApplicationShutdown(): Promise<void> {

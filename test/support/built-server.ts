@@ -1,11 +1,25 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { pollUntil } from './lifecycle.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MAIN = path.join(ROOT, 'dist/src/main.js');
+
+/** `npm run cli -- <args>` on the build, with `env` only; resolves with its output, rejects on failure. */
+export async function runBuiltCli(
+  args: string[],
+  env: Record<string, string | undefined>,
+): Promise<string> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [path.join(ROOT, 'dist/src/cli.js'), ...args],
+    { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, timeout: 60_000 },
+  );
+  return stdout;
+}
 
 /**
  * `node dist/src/main.js` as a child process, for what only the real entry
@@ -17,7 +31,10 @@ export class BuiltServer {
   private output = '';
   private exit: Promise<void>;
 
-  private constructor(private readonly child: ChildProcess) {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly env: Record<string, string | undefined>,
+  ) {
     child.stdout!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     this.exit = new Promise((resolve) => child.once('exit', () => resolve()));
@@ -38,6 +55,7 @@ export class BuiltServer {
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
       }),
+      env,
     );
   }
 
