@@ -64,31 +64,33 @@ if ttl < 0 then
 end
 return { hits, ttl }`;
 
-// lockAfter and MemoryRateLimitStorage.reserve, as one atomic step. ARGV: now, limit, lockMs, maxLockMs, memoryMs.
+// MemoryRateLimitStorage.reserve as one atomic step. ARGV: now, limit, lockMs, maxLockMs, memoryMs.
+// forgetAt is kept as well as the key's expiry, so that both stores follow the app's clock alike.
 const RESERVE = `
 local now, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
-local state = redis.call('HMGET', KEYS[1], 'failures', 'lockedUntil')
-local failures = tonumber(state[1]) or 0
-local lockedUntil = tonumber(state[2]) or 0
+local state = redis.call('HMGET', KEYS[1], 'failures', 'lockedUntil', 'forgetAt')
+local failures, lockedUntil = 0, 0
+if (tonumber(state[3]) or 0) > now then
+  failures, lockedUntil = tonumber(state[1]), tonumber(state[2])
+end
 if lockedUntil > now then return { 0, lockedUntil - now, 0, 0 } end
 failures = failures + 1
 lockedUntil = 0
 if failures % limit == 0 then
   lockedUntil = now + math.min(tonumber(ARGV[3]) * 2 ^ (failures / limit - 1), tonumber(ARGV[4]))
 end
-redis.call('HSET', KEYS[1], 'failures', failures, 'lockedUntil', lockedUntil)
-redis.call('PEXPIRE', KEYS[1], math.max(lockedUntil, now) - now + tonumber(ARGV[5]))
+local forgetAt = math.max(lockedUntil, now) + tonumber(ARGV[5])
+redis.call('HSET', KEYS[1], 'failures', failures, 'lockedUntil', lockedUntil, 'forgetAt', forgetAt)
+redis.call('PEXPIRE', KEYS[1], forgetAt - now)
 return { 1, 0, failures, lockedUntil }`;
 
-// MemoryRateLimitStorage.release. ARGV[1]: the lock the attempt set (0: none).
+// MemoryRateLimitStorage.release. ARGV: now, the lock the attempt set (0: none).
 const RELEASE = `
-local failures = tonumber(redis.call('HGET', KEYS[1], 'failures'))
-if not failures then return 0 end
-redis.call('HSET', KEYS[1], 'failures', math.max(failures - 1, 0))
-local lock = tonumber(ARGV[1])
-if lock > 0 and tonumber(redis.call('HGET', KEYS[1], 'lockedUntil')) == lock then
-  redis.call('HSET', KEYS[1], 'lockedUntil', 0)
-end
+local state = redis.call('HMGET', KEYS[1], 'failures', 'lockedUntil', 'forgetAt')
+if (tonumber(state[3]) or 0) <= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'failures', math.max(tonumber(state[1]) - 1, 0))
+local lock = tonumber(ARGV[2])
+if lock > 0 and tonumber(state[2]) == lock then redis.call('HSET', KEYS[1], 'lockedUntil', 0) end
 return 1`;
 
 /**
@@ -122,7 +124,7 @@ export class RedisRateLimitStorage implements RateLimitStorage {
   }
 
   async release(key: string, lockedUntil: number): Promise<void> {
-    await this.eval(RELEASE, key, [lockedUntil]);
+    await this.eval(RELEASE, key, [this.clock.now(), lockedUntil]);
   }
 
   private eval<T>(script: string, key: string, args: number[]): Promise<T> {
