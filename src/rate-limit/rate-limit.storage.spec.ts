@@ -8,6 +8,7 @@ import {
   MemoryRateLimitStorage,
   RateLimitStorage,
   RedisRateLimitStorage,
+  Reservation,
 } from './rate-limit.storage.js';
 
 const SECOND = 1000;
@@ -63,10 +64,10 @@ function describeCountingRules(
     });
 
     /** Reserves (and so fails) `count` attempts in a row; returns the last reservation. */
-    const fail = async (count: number) => {
-      let last;
-      for (let i = 0; i < count; i++) last = await sut.reserve(key, RULE);
-      return last!;
+    const fail = async (count: number): Promise<Reservation> => {
+      let last = await sut.reserve(key, RULE);
+      for (let i = 1; i < count; i++) last = await sut.reserve(key, RULE);
+      return last;
     };
 
     it('lets `limit` attempts through, the last of them setting the first lock, and refuses the next', async () => {
