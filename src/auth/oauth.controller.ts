@@ -1,8 +1,15 @@
 import { Controller, Header, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../common/decorators/public.decorator.js';
-import { presentedDeviceTokens, setDeviceCookie } from '../common/device-cookie.js';
+import { DEVICE_HEADER, presentedDeviceTokens, setDeviceCookie } from '../common/device-cookie.js';
 import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
 import { DEVICE_TOKEN_TTL_SECONDS } from '../tokens/device-tokens.service.js';
 import { clientMeta } from './auth.controller.js';
@@ -41,6 +48,11 @@ export class OAuthController {
   })
   @ApiConsumes(FORM, 'application/json')
   @ApiBody({ type: TokenRequestDto })
+  @ApiHeader({
+    name: DEVICE_HEADER,
+    required: false,
+    description: 'Password grant: the device token from an earlier sign-in (see /auth/login)',
+  })
   @ApiOkResponse({ type: TokenResponseDto })
   async token(
     @Req() request: FastifyRequest,

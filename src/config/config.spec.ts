@@ -170,11 +170,11 @@ describe(loadConfig.name, () => {
   });
 
   describe('sign-in allowances', () => {
-    it('defaults to 5 failures for untrusted clients and 10 per known device, each then locked from 60 s doubling up to a day', () => {
+    it('defaults to 5 failures for untrusted clients and 5 per known device, each then locked from 60 s doubling up to a day', () => {
       const config = loadConfig({});
 
       expect(config.rateLimits.LOGIN_ACCOUNT).toEqual({ limit: 5, ttlSeconds: 60 });
-      expect(config.rateLimits.LOGIN_DEVICE).toEqual({ limit: 10, ttlSeconds: 60 });
+      expect(config.rateLimits.LOGIN_DEVICE).toEqual({ limit: 5, ttlSeconds: 60 });
       expect(config.loginLockMaxSeconds).toBe(86400);
     });
 

@@ -72,7 +72,7 @@ export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];
  */
 const RATE_LIMIT_DEFAULTS: Record<RateLimitName, RateLimit> = {
   LOGIN_ACCOUNT: { limit: 5, ttlSeconds: 60 },
-  LOGIN_DEVICE: { limit: 10, ttlSeconds: 60 },
+  LOGIN_DEVICE: { limit: 5, ttlSeconds: 60 },
   LOGIN_IP: { limit: 20, ttlSeconds: 60 },
   REGISTER_IP: { limit: 3, ttlSeconds: 3600 },
   REFRESH_IP: { limit: 60, ttlSeconds: 60 },
