@@ -19,8 +19,8 @@ export interface AttemptReservation {
   readonly allowanceSpent: boolean;
 }
 
-/** Streaks are forgotten after a day without attempts, so slow guessing cannot reset them. */
-const STREAK_MEMORY_MS = 24 * 3600 * 1000;
+/** Each day without attempts forgives one step of failures (see `unforgiven`). */
+const FORGIVE_STEP_MS = 24 * 3600 * 1000;
 
 /**
  * Failed password checks per account, after OWASP's device cookies: a
@@ -44,7 +44,7 @@ export class LoginAttemptsService {
       limit,
       lockMs: ttlSeconds * 1000,
       maxLockMs: config.loginLockMaxSeconds * 1000,
-      memoryMs: STREAK_MEMORY_MS,
+      forgiveMs: FORGIVE_STEP_MS,
     });
     this.untrustedRule = rule(config.rateLimits.LOGIN_ACCOUNT);
     this.deviceRule = rule(config.rateLimits.LOGIN_DEVICE);

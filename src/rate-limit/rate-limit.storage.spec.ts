@@ -9,18 +9,46 @@ import {
   RateLimitStorage,
   RedisRateLimitStorage,
   Reservation,
+  unforgiven,
 } from './rate-limit.storage.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 
-/** 3 attempts, then 1 min, doubling up to 5 min; forgotten after 10 min of quiet. */
+/** 3 attempts, then 1 min, doubling up to 5 min; each 10 quiet minutes forgive 3 failures. */
 const RULE: AttemptRule = {
   limit: 3,
   lockMs: MINUTE,
   maxLockMs: 5 * MINUTE,
-  memoryMs: 10 * MINUTE,
+  forgiveMs: 10 * MINUTE,
 };
+
+describe(unforgiven.name, () => {
+  const at = Date.UTC(2030, 0, 1);
+
+  it.each([
+    [0, 7],
+    [RULE.forgiveMs - 1, 7],
+    [RULE.forgiveMs, 4],
+    [2 * RULE.forgiveMs, 1],
+    [5 * RULE.forgiveMs, 0],
+  ])('counts a streak of 7 failures, quiet for %i ms, as %i', (quiet, left) => {
+    const streak = { failures: 7, lockedUntil: 0, lastAttemptAt: at };
+
+    expect(unforgiven(streak, RULE, at + quiet)).toBe(left);
+  });
+
+  it('counts the quiet from the end of a lock, and never from the future', () => {
+    const locked = { failures: 6, lockedUntil: at + MINUTE, lastAttemptAt: at };
+
+    expect(unforgiven(locked, RULE, at + RULE.forgiveMs)).toBe(6);
+    expect(unforgiven(locked, RULE, at + MINUTE + RULE.forgiveMs)).toBe(3);
+    // Another instance's clock a little ahead: no quiet yet, rather than a negative one.
+    expect(
+      unforgiven({ failures: 6, lockedUntil: 0, lastAttemptAt: at + 5 * SECOND }, RULE, at),
+    ).toBe(6);
+  });
+});
 
 describe(lockAfter.name, () => {
   it('locks after every `limit` failures, doubling from lockMs up to maxLockMs', () => {
@@ -133,14 +161,16 @@ function describeCountingRules(
       expect(await sut.reserve(key, RULE)).toMatchObject({ allowed: false, retryAfterMs: MINUTE });
     });
 
-    it('keeps a streak through quiet spells shorter than memoryMs, forgets it after', async () => {
+    it('forgives one step of failures per quiet forgiveMs, counted from the end of the lock', async () => {
       await fail(RULE.limit);
-      clock.advance(MINUTE + RULE.memoryMs - SECOND);
-      expect((await fail(RULE.limit)).lockedUntil).toBe(clock.now() + 2 * MINUTE);
+      clock.advance(MINUTE + RULE.forgiveMs - SECOND);
+      expect((await fail(RULE.limit)).lockedUntil - clock.now()).toBe(2 * MINUTE);
 
-      clock.advance(2 * MINUTE + RULE.memoryMs);
+      clock.advance(2 * MINUTE + RULE.forgiveMs);
+      expect((await fail(RULE.limit)).lockedUntil - clock.now()).toBe(2 * MINUTE);
 
-      expect(await sut.reserve(key, RULE)).toMatchObject({ allowed: true, failures: 1 });
+      clock.advance(2 * MINUTE + 2 * RULE.forgiveMs);
+      expect((await fail(RULE.limit)).lockedUntil - clock.now()).toBe(MINUTE);
     });
 
     it('keeps streaks apart by key', async () => {

@@ -6,21 +6,28 @@ import type { KeyValueStore } from '../redis/key-value-store.js';
 /**
  * How many failed sign-ins a streak may have: `limit` attempts, then a lock
  * of `lockMs`; every `limit` further failures double the lock, up to
- * `maxLockMs`. A streak is forgotten `memoryMs` after its last attempt (or
- * its lock, if that ends later).
+ * `maxLockMs`. Each `forgiveMs` without an attempt (once any lock is over)
+ * forgives one step of `limit` failures.
  */
 export interface AttemptRule {
   limit: number;
   lockMs: number;
   maxLockMs: number;
-  memoryMs: number;
+  forgiveMs: number;
+}
+
+/** A streak of failed attempts; times in ms since the epoch. */
+export interface Streak {
+  failures: number;
+  lockedUntil: number;
+  lastAttemptAt: number;
 }
 
 export interface Reservation {
   allowed: boolean;
   /** Refused only: milliseconds until the lock ends. */
   retryAfterMs: number;
-  /** Attempts in the streak, this one included (0 when refused). */
+  /** Failures the streak counts, this attempt included (0 when refused). */
   failures: number;
   /** The lock this attempt set, should it fail (ms since the epoch; 0 for none). */
   lockedUntil: number;
@@ -44,6 +51,23 @@ export function lockAfter(failures: number, rule: AttemptRule): number {
   return Math.min(rule.lockMs * 2 ** (failures / rule.limit - 1), rule.maxLockMs);
 }
 
+/**
+ * The failures a streak still counts at `now`. Forgiving one step per quiet
+ * `forgiveMs`, rather than forgetting a streak after a while, means pausing
+ * never pays: a guesser who waits a day gets back one step, which the
+ * longest lock (a day by default) would have allowed anyway.
+ */
+export function unforgiven(streak: Streak, rule: AttemptRule, now: number): number {
+  const quiet = Math.max(0, now - Math.max(streak.lastAttemptAt, streak.lockedUntil));
+  return Math.max(0, streak.failures - Math.floor(quiet / rule.forgiveMs) * rule.limit);
+}
+
+/** How long a streak must be kept after `now`: until its lock is over and every step forgiven. */
+function keepMs(streak: Streak, rule: AttemptRule, now: number): number {
+  const quietFrom = Math.max(streak.lockedUntil, now);
+  return quietFrom - now + Math.ceil(streak.failures / rule.limit) * rule.forgiveMs;
+}
+
 function record(hits: number, secondsLeft: number, limit: number): ThrottlerStorageRecord {
   const isBlocked = hits > limit;
   return {
@@ -64,32 +88,30 @@ if ttl < 0 then
 end
 return { hits, ttl }`;
 
-// MemoryRateLimitStorage.reserve as one atomic step. ARGV: now, limit, lockMs, maxLockMs, memoryMs.
-// forgetAt is kept as well as the key's expiry, so that both stores follow the app's clock alike.
+// MemoryRateLimitStorage.reserve (with lockAfter, unforgiven and keepMs) as one atomic step.
+// ARGV: now, limit, lockMs, maxLockMs, forgiveMs.
 const RESERVE = `
-local now, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
-local state = redis.call('HMGET', KEYS[1], 'failures', 'lockedUntil', 'forgetAt')
-local failures, lockedUntil = 0, 0
-if (tonumber(state[3]) or 0) > now then
-  failures, lockedUntil = tonumber(state[1]), tonumber(state[2])
-end
+local now, limit, forgive = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[5])
+local state = redis.call('HMGET', KEYS[1], 'failures', 'lockedUntil', 'lastAttemptAt')
+local failures = tonumber(state[1]) or 0
+local lockedUntil = tonumber(state[2]) or 0
 if lockedUntil > now then return { 0, lockedUntil - now, 0, 0 } end
-failures = failures + 1
+local quiet = math.max(0, now - math.max(tonumber(state[3]) or 0, lockedUntil))
+failures = math.max(0, failures - math.floor(quiet / forgive) * limit) + 1
 lockedUntil = 0
 if failures % limit == 0 then
   lockedUntil = now + math.min(tonumber(ARGV[3]) * 2 ^ (failures / limit - 1), tonumber(ARGV[4]))
 end
-local forgetAt = math.max(lockedUntil, now) + tonumber(ARGV[5])
-redis.call('HSET', KEYS[1], 'failures', failures, 'lockedUntil', lockedUntil, 'forgetAt', forgetAt)
-redis.call('PEXPIRE', KEYS[1], forgetAt - now)
+redis.call('HSET', KEYS[1], 'failures', failures, 'lockedUntil', lockedUntil, 'lastAttemptAt', now)
+redis.call('PEXPIRE', KEYS[1], math.max(lockedUntil, now) - now + math.ceil(failures / limit) * forgive)
 return { 1, 0, failures, lockedUntil }`;
 
-// MemoryRateLimitStorage.release. ARGV: now, the lock the attempt set (0: none).
+// MemoryRateLimitStorage.release. ARGV[1]: the lock the attempt set (0: none).
 const RELEASE = `
-local state = redis.call('HMGET', KEYS[1], 'failures', 'lockedUntil', 'forgetAt')
-if (tonumber(state[3]) or 0) <= tonumber(ARGV[1]) then return 0 end
+local state = redis.call('HMGET', KEYS[1], 'failures', 'lockedUntil')
+if not state[1] then return 0 end
 redis.call('HSET', KEYS[1], 'failures', math.max(tonumber(state[1]) - 1, 0))
-local lock = tonumber(ARGV[2])
+local lock = tonumber(ARGV[1])
 if lock > 0 and tonumber(state[2]) == lock then redis.call('HSET', KEYS[1], 'lockedUntil', 0) end
 return 1`;
 
@@ -118,13 +140,13 @@ export class RedisRateLimitStorage implements RateLimitStorage {
       rule.limit,
       rule.lockMs,
       rule.maxLockMs,
-      rule.memoryMs,
+      rule.forgiveMs,
     ]);
     return { allowed: allowed === 1, retryAfterMs, failures, lockedUntil };
   }
 
   async release(key: string, lockedUntil: number): Promise<void> {
-    await this.eval(RELEASE, key, [this.clock.now(), lockedUntil]);
+    await this.eval(RELEASE, key, [lockedUntil]);
   }
 
   private eval<T>(script: string, key: string, args: number[]): Promise<T> {
@@ -138,12 +160,6 @@ export class RedisRateLimitStorage implements RateLimitStorage {
   }
 }
 
-interface Streak {
-  failures: number;
-  lockedUntil: number;
-  forgetAt: number;
-}
-
 /**
  * Embedded mode: one process, so in-memory maps are the whole truth. Each
  * method reads and writes its map without awaiting in between, so it is
@@ -151,7 +167,7 @@ interface Streak {
  */
 export class MemoryRateLimitStorage implements RateLimitStorage {
   private readonly windows = new Map<string, { hits: number; endsAt: number }>();
-  private readonly streaks = new Map<string, Streak>();
+  private readonly streaks = new Map<string, Streak & { expiresAt: number }>();
   private readonly sweeper = setInterval(() => this.sweep(), 60_000).unref();
 
   constructor(private readonly clock: Clock) {}
@@ -169,25 +185,20 @@ export class MemoryRateLimitStorage implements RateLimitStorage {
 
   async reserve(key: string, rule: AttemptRule): Promise<Reservation> {
     const now = this.clock.now();
-    const streak = this.liveStreak(key, now);
-    if (streak && streak.lockedUntil > now) {
-      return {
-        allowed: false,
-        retryAfterMs: streak.lockedUntil - now,
-        failures: 0,
-        lockedUntil: 0,
-      };
+    const previous = this.streaks.get(key);
+    if (previous && previous.lockedUntil > now) {
+      const retryAfterMs = previous.lockedUntil - now;
+      return { allowed: false, retryAfterMs, failures: 0, lockedUntil: 0 };
     }
-    const failures = (streak?.failures ?? 0) + 1;
+    const failures = (previous ? unforgiven(previous, rule, now) : 0) + 1;
     const lock = lockAfter(failures, rule);
-    const lockedUntil = lock > 0 ? now + lock : 0;
-    const forgetAt = Math.max(lockedUntil, now) + rule.memoryMs;
-    this.streaks.set(key, { failures, lockedUntil, forgetAt });
-    return { allowed: true, retryAfterMs: 0, failures, lockedUntil };
+    const streak = { failures, lockedUntil: lock > 0 ? now + lock : 0, lastAttemptAt: now };
+    this.streaks.set(key, { ...streak, expiresAt: now + keepMs(streak, rule, now) });
+    return { allowed: true, retryAfterMs: 0, failures, lockedUntil: streak.lockedUntil };
   }
 
   async release(key: string, lockedUntil: number): Promise<void> {
-    const streak = this.liveStreak(key, this.clock.now());
+    const streak = this.streaks.get(key);
     if (!streak) return;
     streak.failures = Math.max(streak.failures - 1, 0);
     if (lockedUntil > 0 && streak.lockedUntil === lockedUntil) streak.lockedUntil = 0;
@@ -197,14 +208,9 @@ export class MemoryRateLimitStorage implements RateLimitStorage {
     clearInterval(this.sweeper);
   }
 
-  private liveStreak(key: string, now: number): Streak | undefined {
-    const streak = this.streaks.get(key);
-    return streak && streak.forgetAt > now ? streak : undefined;
-  }
-
   private sweep(): void {
     const now = this.clock.now();
     for (const [key, window] of this.windows) if (window.endsAt <= now) this.windows.delete(key);
-    for (const [key, streak] of this.streaks) if (streak.forgetAt <= now) this.streaks.delete(key);
+    for (const [key, streak] of this.streaks) if (streak.expiresAt <= now) this.streaks.delete(key);
   }
 }
