@@ -240,6 +240,22 @@ describe('point 3: device tokens instead of a lock anyone can trigger', () => {
     }
   });
 
+  it('treats a malformed Cookie header or an oversized device token as no token at all', async () => {
+    const { user, device } = await knownDevice(t.http);
+    await failLogins(t.http, user.username, 3);
+
+    const malformed = await login(t.http, user.username, user.password).set(
+      'Cookie',
+      `;;=; ${DEVICE_COOKIE}=%E0%A4%A; ${DEVICE_COOKIE}`,
+    );
+    const oversized = await login(t.http, user.username, user.password, {
+      header: `${device}${'A'.repeat(5000)}`,
+    });
+
+    retryAfterOf(malformed);
+    retryAfterOf(oversized);
+  });
+
   it('does not let a device token of account A help on account B', async () => {
     const a = await knownDevice(t.http);
     const b = await knownDevice(t.http);
