@@ -25,21 +25,10 @@ import {
   TokenRequestDto,
 } from './dto/oauth-requests.dto.js';
 import { TokenResponseDto, toTokenResponse } from './dto/token-response.dto.js';
-import type { PresentedClient } from './oauth-body.js';
+import type { PresentedClient, TokenGrant, TokenRequestContext } from './oauth-body.js';
 
 const INACTIVE: IntrospectionResponseDto = Object.freeze({ active: false });
 
-/** What the client presented besides the form: its user agent and IP, and any device tokens. */
-export interface TokenRequestContext {
-  meta: ClientMeta;
-  deviceTokens: readonly (string | undefined)[];
-}
-
-/** A token response, and for a password grant the client's new device token. */
-export interface TokenGrant {
-  response: TokenResponseDto;
-  deviceToken?: string;
-}
 const looksLikeJwt = (token: string) => token.split('.').length === 3;
 
 /** RFC 6749 token endpoint grants, RFC 7009 revocation and RFC 7662 introspection. */

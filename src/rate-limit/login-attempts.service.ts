@@ -2,7 +2,8 @@ import { HttpException, Inject, Injectable } from '@nestjs/common';
 import type { Config, RateLimit } from '../config/config.js';
 import { InjectConfig } from '../config/config.module.js';
 import { RATE_LIMIT_STORAGE } from './rate-limit.tokens.js';
-import type { AttemptRule, RateLimitStorage } from './rate-limit.storage.js';
+import type { AttemptRule } from './attempt-streak.js';
+import type { RateLimitStorage } from './rate-limit.storage.js';
 
 /** 429 with the seconds until the lock ends. */
 export class TooManyAttemptsException extends HttpException {
