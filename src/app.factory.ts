@@ -1,3 +1,4 @@
+import fastifyCookie from '@fastify/cookie';
 import { ConsoleLogger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -59,6 +60,9 @@ export async function createApp(
       maxAge: 600,
     });
   }
+  // Cookies are parsed for every route and set with the options each caller gives (no signing
+  // secret: the device token carries its own HMAC).
+  await app.register(fastifyCookie);
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(createValidationPipe());
   const fastify = app.getHttpAdapter().getInstance();

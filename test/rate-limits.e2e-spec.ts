@@ -4,9 +4,19 @@ import { realServices, startApp, TestApp } from './support/app.js';
 import { bearer, expectProblem, newUser, register, Tokens } from './support/factories.js';
 
 /**
- * Issue 3, point 7: rate limits per account and per client IP, configurable, global across instances.
- * Issue 7, point 7: the client IP behind proxies (TRUST_PROXY) cannot be chosen by the client.
+ * Issue 3, point 7: rate limits per account and per client IP, configurable,
+ * global across instances. Issue 7: the per-account limit locks clients
+ * without a device token only (test/login-defence.e2e-spec.ts), and the
+ * client IP behind proxies (TRUST_PROXY) cannot be chosen by the client.
  */
+
+/** The device token a successful sign-in sets as a cookie. */
+function deviceTokenOf(response: supertest.Response): string {
+  const cookies = ([] as string[]).concat(response.headers['set-cookie'] ?? []);
+  const cookie = cookies.find((line) => line.startsWith('__Secure-device-token='));
+  expect(cookie).toBeDefined();
+  return cookie!.split(';')[0].split('=')[1];
+}
 
 /** A 429 that says when to come back: an integer number of seconds, at most the window. */
 function expectRetryAfter(response: supertest.Response, windowSeconds: number): number {
@@ -19,7 +29,7 @@ function expectRetryAfter(response: supertest.Response, windowSeconds: number): 
   return seconds;
 }
 
-describe('per-account login lock and the default per-IP limit (client IP from the socket)', () => {
+describe('per-account login limit and the default per-IP limit (client IP from the socket)', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startApp({ env: { THROTTLE_LOGIN_ACCOUNT: '3/60', THROTTLE_DEFAULT_IP: '5/60' } });
@@ -36,8 +46,9 @@ describe('per-account login lock and the default per-IP limit (client IP from th
   const tokenAttempt = (username: string, password: string) =>
     t.http.post('/auth/token').type('form').send({ grant_type: 'password', username, password });
 
-  it('after 3 failed logins refuses even the right password with 429, Retry-After and a problem body', async () => {
+  it('after 3 failed logins refuses even the right password with 429, Retry-After and a problem body to clients without a device token', async () => {
     const user = await register(t.http);
+    const known = await attempt(user.username, user.password).expect(200);
     for (let i = 0; i < 3; i++)
       expect((await attempt(user.username, 'wrong-password')).status).toBe(401);
 
@@ -45,6 +56,10 @@ describe('per-account login lock and the default per-IP limit (client IP from th
 
     expectRetryAfter(response, 60);
     expectProblem(response, 429);
+    // The owner's device, known from the earlier sign-in, is not locked by those failures.
+    await attempt(user.username, user.password)
+      .set('X-Device-Token', deviceTokenOf(known))
+      .expect(200);
   });
 
   it('does not lock another account', async () => {
@@ -316,18 +331,18 @@ describe.runIf(realServices.databaseUrl && realServices.redisUrl)(
 
     it('counts failed logins for one account on both instances together', async () => {
       const user = await register(a.http);
-      await a.http
+      const known = await a.http
         .post('/auth/login')
-        .send({ username: user.username, password: 'wrong-password' })
-        .expect(401);
-      await a.http
-        .post('/auth/login')
-        .send({ username: user.username, password: 'wrong-password' })
-        .expect(401);
-      await b.http
-        .post('/auth/login')
-        .send({ username: user.username, password: 'wrong-password' })
-        .expect(401);
+        .send({ username: user.username, password: user.password })
+        .expect(200);
+      const fail = (app: TestApp) =>
+        app.http
+          .post('/auth/login')
+          .send({ username: user.username, password: 'wrong-password' })
+          .expect(401);
+      await fail(a);
+      await fail(a);
+      await fail(b);
 
       const response = await a.http
         .post('/auth/login')
@@ -341,6 +356,11 @@ describe.runIf(realServices.databaseUrl && realServices.redisUrl)(
             .send({ username: user.username, password: user.password })
         ).status,
       ).toBe(429);
+      await b.http
+        .post('/auth/login')
+        .set('X-Device-Token', deviceTokenOf(known))
+        .send({ username: user.username, password: user.password })
+        .expect(200);
     });
 
     it('counts per-IP requests on both instances together', async () => {

@@ -7,6 +7,7 @@ import {
   HttpCode,
   Post,
   Req,
+  Res,
   UseGuards,
 } from '@nestjs/common';
 import {
@@ -14,6 +15,7 @@ import {
   ApiBody,
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiHeader,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOperation,
@@ -21,16 +23,18 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AllowClientTokens } from '../common/decorators/allow-client-tokens.decorator.js';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { Public } from '../common/decorators/public.decorator.js';
 import { UuidParam } from '../common/decorators/uuid-param.decorator.js';
+import { DEVICE_HEADER, setDeviceCookie } from '../common/device-cookie.js';
 import type { Principal } from '../tokens/access-token.claims.js';
 import type { ClientMeta } from '../tokens/refresh-sessions.service.js';
 import { RegisterUserDto } from '../users/dto/register-user.dto.js';
 import { toUserResponse, UserResponseDto } from '../users/dto/user-response.dto.js';
-import type { User } from '../users/entities/user.entity.js';
+import { DEVICE_TOKEN_TTL_SECONDS } from '../tokens/device-tokens.service.js';
+import type { PasswordSignIn } from '../users/password-sign-in.service.js';
 import { UsersService } from '../users/users.service.js';
 import { AuthService } from './auth.service.js';
 import { LoginDto } from './dto/login.dto.js';
@@ -72,10 +76,23 @@ export class AuthController {
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Sign in with username (or email) and password; starts a session' })
   @ApiBody({ type: LoginDto })
+  @ApiHeader({
+    name: DEVICE_HEADER,
+    required: false,
+    description:
+      'The device token from an earlier sign-in (the `__Secure-device-token` cookie): this client then has its own allowance of failed attempts',
+  })
   @ApiUnauthorizedResponse({ description: 'Invalid username or password' })
-  @ApiTooManyRequestsResponse({ description: 'Too many attempts from this IP or for this account' })
-  login(@Req() request: FastifyRequest & { user: User }): Promise<TokenResponseDto> {
-    return this.auth.login(request.user, clientMeta(request));
+  @ApiTooManyRequestsResponse({
+    description: 'Too many attempts from this IP, or sign-ins locked for this client and account',
+  })
+  async login(
+    @Req() request: FastifyRequest & { user: PasswordSignIn },
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TokenResponseDto> {
+    const tokens = await this.auth.login(request.user.user, clientMeta(request));
+    setDeviceCookie(reply, request.user.deviceToken, DEVICE_TOKEN_TTL_SECONDS);
+    return tokens;
   }
 
   @Public()

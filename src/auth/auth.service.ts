@@ -11,10 +11,9 @@ import { TokenError } from '../tokens/token.error.js';
 import { TokenRevocationService } from '../tokens/token-revocation.service.js';
 import type { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
-import { LoginAttemptsService } from '../rate-limit/login-attempts.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { SessionResponseDto, toSessionResponse } from '../common/dto/session-response.dto.js';
-import { TokenResponseDto } from './dto/token-response.dto.js';
+import { TokenResponseDto, toTokenResponse } from './dto/token-response.dto.js';
 
 @Injectable()
 export class AuthService {
@@ -25,27 +24,8 @@ export class AuthService {
     private readonly accessTokens: AccessTokensService,
     private readonly refreshSessions: RefreshSessionsService,
     private readonly revocation: TokenRevocationService,
-    private readonly loginAttempts: LoginAttemptsService,
     private readonly metrics: MetricsService,
   ) {}
-
-  /**
-   * Checks a password sign-in (REST login and the OAuth2 password grant):
-   * refused outright while the account is locked by too many failures, and
-   * every failure answers the same.
-   */
-  async verifyPassword(login: string, password: string): Promise<User> {
-    const candidate = await this.users.findLoginCandidate(login);
-    // One counter per account, whether it is named by username or email; unknown names count by name.
-    const account = candidate?.id ?? login;
-    await this.loginAttempts.assertAllowed(account);
-    const user = await this.users.checkPassword(candidate, password);
-    if (user) return user;
-    await this.loginAttempts.recordFailure(account);
-    this.metrics.authEvents.inc({ event: 'login_failed' });
-    this.events.log({ event: 'login.failed', userId: candidate?.id });
-    throw new InvalidCredentialsError();
-  }
 
   /** Starts a session for a user whose credentials were just verified. */
   async login(user: User, meta: ClientMeta): Promise<TokenResponseDto> {
@@ -127,21 +107,7 @@ export class AuthService {
 
   private tokenResponse(user: User, sessionId: string, refreshToken: string): TokenResponseDto {
     const access = this.accessTokens.issue({ subject: user.id, roles: user.roles, sessionId });
-    return {
-      access_token: access.token,
-      token_type: 'Bearer',
-      expires_in: access.expiresIn,
-      refresh_token: refreshToken,
-    };
-  }
-}
-
-export const INVALID_CREDENTIALS = 'Invalid username or password';
-
-/** Unknown user, wrong password or disabled account: one answer for all three. */
-export class InvalidCredentialsError extends BearerChallengeException {
-  constructor() {
-    super(INVALID_CREDENTIALS, false);
+    return toTokenResponse(access, refreshToken);
   }
 }
 

@@ -2,7 +2,9 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
 import { OAuthException } from '../common/filters/problem-details.filter.js';
+import type { ClientMeta } from '../tokens/refresh-sessions.service.js';
 import { ClientCredentialsFields } from './dto/oauth-requests.dto.js';
+import type { TokenResponseDto } from './dto/token-response.dto.js';
 
 /**
  * OAuth2 endpoints validate their own bodies: unknown parameters are ignored
@@ -69,4 +71,16 @@ export function presentedClient(
     );
   }
   return { clientId: body.client_id, clientSecret: body.client_secret };
+}
+
+/** What the token endpoint reads from a request besides the form: user agent, IP, device tokens. */
+export interface TokenRequestContext {
+  meta: ClientMeta;
+  deviceTokens: readonly (string | undefined)[];
+}
+
+/** A token response, and after a password grant the client's new device token. */
+export interface TokenGrant {
+  response: TokenResponseDto;
+  deviceToken?: string;
 }

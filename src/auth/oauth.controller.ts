@@ -1,8 +1,17 @@
-import { Controller, Header, HttpCode, Post, Req } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import { Controller, Header, HttpCode, Post, Req, Res } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../common/decorators/public.decorator.js';
+import { DEVICE_HEADER, presentedDeviceTokens, setDeviceCookie } from '../common/device-cookie.js';
 import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
+import { DEVICE_TOKEN_TTL_SECONDS } from '../tokens/device-tokens.service.js';
 import { clientMeta } from './auth.controller.js';
 import {
   IntrospectionResponseDto,
@@ -39,10 +48,23 @@ export class OAuthController {
   })
   @ApiConsumes(FORM, 'application/json')
   @ApiBody({ type: TokenRequestDto })
+  @ApiHeader({
+    name: DEVICE_HEADER,
+    required: false,
+    description: 'Password grant: the device token from an earlier sign-in (see /auth/login)',
+  })
   @ApiOkResponse({ type: TokenResponseDto })
-  token(@Req() request: FastifyRequest): Promise<TokenResponseDto> {
+  async token(
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TokenResponseDto> {
     const dto = parseOAuthBody(TokenRequestDto, request);
-    return this.oauth.token(dto, presentedClient(request, dto), clientMeta(request));
+    const grant = await this.oauth.token(dto, presentedClient(request, dto), {
+      meta: clientMeta(request),
+      deviceTokens: presentedDeviceTokens(request),
+    });
+    if (grant.deviceToken) setDeviceCookie(reply, grant.deviceToken, DEVICE_TOKEN_TTL_SECONDS);
+    return grant.response;
   }
 
   @Post('oauth/revoke')

@@ -13,17 +13,22 @@ import { BlocklistService } from '../tokens/blocklist.service.js';
 import { ClientMeta, RefreshSessionsService } from '../tokens/refresh-sessions.service.js';
 import { TokenError } from '../tokens/token.error.js';
 import { tokenIdTime, TokenRevocationService } from '../tokens/token-revocation.service.js';
-import { AuthService, InvalidCredentialsError, InvalidRefreshTokenError } from './auth.service.js';
+import {
+  InvalidCredentialsError,
+  PasswordSignInService,
+} from '../users/password-sign-in.service.js';
+import { AuthService, InvalidRefreshTokenError } from './auth.service.js';
 import {
   IntrospectionResponseDto,
   IntrospectRequestDto,
   RevokeRequestDto,
   TokenRequestDto,
 } from './dto/oauth-requests.dto.js';
-import { TokenResponseDto } from './dto/token-response.dto.js';
-import type { PresentedClient } from './oauth-body.js';
+import { TokenResponseDto, toTokenResponse } from './dto/token-response.dto.js';
+import type { PresentedClient, TokenGrant, TokenRequestContext } from './oauth-body.js';
 
 const INACTIVE: IntrospectionResponseDto = Object.freeze({ active: false });
+
 const looksLikeJwt = (token: string) => token.split('.').length === 3;
 
 /** RFC 6749 token endpoint grants, RFC 7009 revocation and RFC 7662 introspection. */
@@ -31,6 +36,7 @@ const looksLikeJwt = (token: string) => token.split('.').length === 3;
 export class OAuthService {
   constructor(
     private readonly auth: AuthService,
+    private readonly passwords: PasswordSignInService,
     private readonly clients: OAuthClientsService,
     private readonly accessTokens: AccessTokensService,
     private readonly refreshSessions: RefreshSessionsService,
@@ -41,15 +47,15 @@ export class OAuthService {
   async token(
     dto: TokenRequestDto,
     presented: PresentedClient | null,
-    meta: ClientMeta,
-  ): Promise<TokenResponseDto> {
+    context: TokenRequestContext,
+  ): Promise<TokenGrant> {
     switch (dto.grant_type) {
       case 'password':
         if (presented) await this.authenticateClient(presented);
-        return this.passwordGrant(dto, meta);
+        return this.passwordGrant(dto, context);
       case 'refresh_token':
         if (presented) await this.authenticateClient(presented);
-        return this.refreshGrant(dto, meta);
+        return { response: await this.refreshGrant(dto, context.meta) };
       case 'client_credentials':
         if (!presented)
           throw new OAuthException(
@@ -58,7 +64,9 @@ export class OAuthService {
             401,
             true,
           );
-        return this.clientCredentialsGrant(await this.authenticateClient(presented));
+        return {
+          response: this.clientCredentialsGrant(await this.authenticateClient(presented)),
+        };
       default:
         throw new OAuthException(
           'unsupported_grant_type',
@@ -129,15 +137,21 @@ export class OAuthService {
     if (!principal.roles.includes(Role.Admin)) throw new ForbiddenException('Requires role: admin');
   }
 
-  private async passwordGrant(dto: TokenRequestDto, meta: ClientMeta): Promise<TokenResponseDto> {
+  private async passwordGrant(
+    dto: TokenRequestDto,
+    context: TokenRequestContext,
+  ): Promise<TokenGrant> {
     if (!dto.username || !dto.password) {
       throw new OAuthException('invalid_request', 'username and password are required');
     }
     try {
-      return await this.auth.login(
-        await this.auth.verifyPassword(dto.username, dto.password),
-        meta,
-      );
+      const { user, deviceToken } = await this.passwords.verify({
+        account: { login: dto.username },
+        password: dto.password,
+        deviceTokens: context.deviceTokens,
+        purpose: 'sign-in',
+      });
+      return { response: await this.auth.login(user, context.meta), deviceToken };
     } catch (error) {
       if (error instanceof InvalidCredentialsError)
         throw new OAuthException('invalid_grant', error.message);
@@ -173,7 +187,7 @@ export class OAuthService {
       roles: client.roles,
       clientId: client.clientId,
     });
-    return { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn };
+    return toTokenResponse(access);
   }
 
   private async authenticateClient(presented: PresentedClient): Promise<OAuthClient> {

@@ -61,6 +61,8 @@ describe(loadConfig.name, () => {
     ['LOG_FORMAT', 'xml'],
     ['DATABASE_SCHEMA', 'Robert"; DROP'],
     ['ADMIN_EMAIL', 'admin'],
+    ['THROTTLE_LOGIN_DEVICE', '10'],
+    ['THROTTLE_LOGIN_LOCK_MAX', '31d'],
   ])('refuses %s=%s with a ConfigError naming the variable', (name, value) => {
     const act = () => loadConfig({ [name]: value });
 
@@ -230,6 +232,23 @@ describe(loadConfig.name, () => {
       [{ METRICS_HOST: '0.0.0.0' }, 'METRICS_HOST is set but METRICS_PORT is not'],
     ])('refuse %o', (env, problem) => {
       expect(problemsOf(env)).toEqual([problem]);
+    });
+  });
+
+  describe('sign-in allowances', () => {
+    it('defaults to 5 failures for untrusted clients and 5 per known device, each then locked from 60 s doubling up to a day', () => {
+      const config = loadConfig({});
+
+      expect(config.rateLimits.LOGIN_ACCOUNT).toEqual({ limit: 5, ttlSeconds: 60 });
+      expect(config.rateLimits.LOGIN_DEVICE).toEqual({ limit: 5, ttlSeconds: 60 });
+      expect(config.loginLockMaxSeconds).toBe(86400);
+    });
+
+    it('reads THROTTLE_LOGIN_DEVICE and THROTTLE_LOGIN_LOCK_MAX', () => {
+      const config = loadConfig({ THROTTLE_LOGIN_DEVICE: '4/120', THROTTLE_LOGIN_LOCK_MAX: '2h' });
+
+      expect(config.rateLimits.LOGIN_DEVICE).toEqual({ limit: 4, ttlSeconds: 120 });
+      expect(config.loginLockMaxSeconds).toBe(7200);
     });
   });
 });

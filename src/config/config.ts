@@ -68,6 +68,7 @@ export interface RateLimit {
 
 export const RATE_LIMIT_NAMES = [
   'LOGIN_ACCOUNT',
+  'LOGIN_DEVICE',
   'LOGIN_IP',
   'REGISTER_IP',
   'REFRESH_IP',
@@ -75,9 +76,14 @@ export const RATE_LIMIT_NAMES = [
 ] as const;
 export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];
 
-/** Defaults from the source documents: 5 failed logins a minute per account, and so on. */
+/**
+ * Per-IP limits: requests per window. The two sign-in allowances read
+ * differently: `limit` failed attempts, then a lock of `ttlSeconds` that
+ * doubles with every `limit` further failures (docs/brute-force.md).
+ */
 const RATE_LIMIT_DEFAULTS: Record<RateLimitName, RateLimit> = {
   LOGIN_ACCOUNT: { limit: 5, ttlSeconds: 60 },
+  LOGIN_DEVICE: { limit: 5, ttlSeconds: 60 },
   LOGIN_IP: { limit: 20, ttlSeconds: 60 },
   REGISTER_IP: { limit: 3, ttlSeconds: 3600 },
   REFRESH_IP: { limit: 60, ttlSeconds: 60 },
@@ -92,6 +98,8 @@ export interface Config {
   admin: AdminSettings;
   rateLimits: Record<RateLimitName, RateLimit>;
   metrics: MetricsSettings;
+  /** The longest sign-in lock, however long a guessing streak goes on. */
+  loginLockMaxSeconds: number;
   /** Worker processes (one per core); 1 runs in a single process. */
   webConcurrency: number;
 }
@@ -230,6 +238,8 @@ export function loadConfig(env: Environment): Config {
     rateLimits[name] = { limit: Number(match[1]), ttlSeconds: Number(match[2]) };
   }
 
+  const loginLockMaxSeconds = duration('THROTTLE_LOGIN_LOCK_MAX', 86400, 30 * 86400);
+
   const webConcurrency = integer('WEB_CONCURRENCY', 1, 1, 64);
   if (webConcurrency > 1 && (!databaseUrl || !redisUrl)) {
     problems.push(
@@ -322,6 +332,7 @@ export function loadConfig(env: Environment): Config {
       port: metricsPort,
       host: read('METRICS_HOST') ?? '127.0.0.1',
     },
+    loginLockMaxSeconds,
     webConcurrency,
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { CLOCK, Clock } from '../common/clock.js';
 import type { Config, RateLimitName } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
 import { KeyValueStore } from '../redis/key-value-store.js';
@@ -44,11 +45,11 @@ function categoryOf(context: ExecutionContext): RateLimitCategory {
   providers: [
     {
       provide: RATE_LIMIT_STORAGE,
-      inject: [CONFIG, KEY_VALUE_STORE],
-      useFactory: (config: Config, kv: KeyValueStore): RateLimitStorage =>
+      inject: [CONFIG, KEY_VALUE_STORE, CLOCK],
+      useFactory: (config: Config, kv: KeyValueStore, clock: Clock): RateLimitStorage =>
         kv.client
-          ? new RedisRateLimitStorage(kv, `${config.redis.keyPrefix}rl:`)
-          : new MemoryRateLimitStorage(),
+          ? new RedisRateLimitStorage(kv, `${config.redis.keyPrefix}rl:`, clock)
+          : new MemoryRateLimitStorage(clock),
     },
   ],
   exports: [RATE_LIMIT_STORAGE],

@@ -1,31 +1,38 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface.js';
+import type { Clock } from '../common/clock.js';
 import type { KeyValueStore } from '../redis/key-value-store.js';
+import { AttemptRule, keepMs, lockAfter, Streak, unforgiven } from './attempt-streak.js';
 
-export interface CounterState {
-  hits: number;
-  /** Seconds until the window ends (0 when there is no window). */
-  secondsLeft: number;
+export interface Reservation {
+  allowed: boolean;
+  /** Refused only: milliseconds until the lock ends. */
+  retryAfterMs: number;
+  /** Failures the streak counts, this attempt included (0 when refused). */
+  failures: number;
+  /** The lock this attempt set, should it fail (ms since the epoch; 0 for none). */
+  lockedUntil: number;
 }
 
 /**
- * Fixed-window counters. `increment` serves `@nestjs/throttler`; `peek`
- * reads a counter without counting (the per-account login lock checks before
- * it knows whether the attempt fails). TTLs go in as milliseconds, times
- * come out in seconds, as the throttler expects.
+ * Two kinds of counter. `increment` serves `@nestjs/throttler` (fixed
+ * windows; TTLs in milliseconds, times out in seconds, as it expects).
+ * `reserve` counts a sign-in attempt before its password is checked, in one
+ * atomic step, so concurrent attempts can never overshoot the allowance;
+ * `release` gives a successful attempt back.
  */
 export interface RateLimitStorage extends ThrottlerStorage {
-  peek(key: string): Promise<CounterState>;
-  add(key: string, ttlMs: number): Promise<CounterState>;
+  reserve(key: string, rule: AttemptRule): Promise<Reservation>;
+  release(key: string, lockedUntil: number): Promise<void>;
 }
 
-function record(state: CounterState, limit: number): ThrottlerStorageRecord {
-  const isBlocked = state.hits > limit;
+function record(hits: number, secondsLeft: number, limit: number): ThrottlerStorageRecord {
+  const isBlocked = hits > limit;
   return {
-    totalHits: state.hits,
-    timeToExpire: state.secondsLeft,
+    totalHits: hits,
+    timeToExpire: secondsLeft,
     isBlocked,
-    timeToBlockExpire: isBlocked ? state.secondsLeft : 0,
+    timeToBlockExpire: isBlocked ? secondsLeft : 0,
   };
 }
 
@@ -39,61 +46,120 @@ if ttl < 0 then
 end
 return { hits, ttl }`;
 
-/** Shared by every instance: the limits are global. */
+// MemoryRateLimitStorage.reserve (with lockAfter, unforgiven and keepMs) as one atomic step.
+// ARGV: now, limit, lockMs, maxLockMs, forgiveMs.
+const RESERVE = `
+local now, limit, forgive = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[5])
+local state = redis.call('HMGET', KEYS[1], 'failures', 'lockedUntil', 'lastAttemptAt')
+local failures = tonumber(state[1]) or 0
+local lockedUntil = tonumber(state[2]) or 0
+if lockedUntil > now then return { 0, lockedUntil - now, 0, 0 } end
+local quiet = math.max(0, now - math.max(tonumber(state[3]) or 0, lockedUntil))
+failures = math.max(0, failures - math.floor(quiet / forgive) * limit) + 1
+lockedUntil = 0
+if failures % limit == 0 then
+  lockedUntil = now + math.min(tonumber(ARGV[3]) * 2 ^ (failures / limit - 1), tonumber(ARGV[4]))
+end
+redis.call('HSET', KEYS[1], 'failures', failures, 'lockedUntil', lockedUntil, 'lastAttemptAt', now)
+redis.call('PEXPIRE', KEYS[1], math.max(lockedUntil, now) - now + math.ceil(failures / limit) * forgive)
+return { 1, 0, failures, lockedUntil }`;
+
+// MemoryRateLimitStorage.release. ARGV[1]: the lock the attempt set (0: none).
+const RELEASE = `
+local state = redis.call('HMGET', KEYS[1], 'failures', 'lockedUntil')
+if not state[1] then return 0 end
+redis.call('HSET', KEYS[1], 'failures', math.max(tonumber(state[1]) - 1, 0))
+local lock = tonumber(ARGV[1])
+if lock > 0 and tonumber(state[2]) == lock then redis.call('HSET', KEYS[1], 'lockedUntil', 0) end
+return 1`;
+
+/**
+ * Shared by every instance: the limits are global. Sign-in streaks keep
+ * absolute times from the app's clock (instances keep their clocks in sync
+ * anyway, or their tokens' `iat` and `exp` would disagree).
+ */
 export class RedisRateLimitStorage implements RateLimitStorage {
   constructor(
     private readonly kv: KeyValueStore,
     private readonly prefix: string,
+    private readonly clock: Clock,
   ) {}
 
   async increment(key: string, ttl: number, limit: number): Promise<ThrottlerStorageRecord> {
-    return record(await this.add(key, ttl), limit);
+    const [hits, left] = await this.eval<[number, number]>(INCREMENT, key, [
+      Math.max(1, Math.round(ttl)),
+    ]);
+    return record(hits, Math.ceil(left / 1000), limit);
   }
 
-  async add(key: string, ttlMs: number): Promise<CounterState> {
-    const [hits, ttl] = (await this.kv.run(() =>
-      this.kv.client!.eval(INCREMENT, {
-        keys: [this.prefix + key],
-        arguments: [String(Math.max(1, Math.round(ttlMs)))],
-      }),
-    )) as [number, number];
-    return { hits, secondsLeft: Math.ceil(ttl / 1000) };
+  async reserve(key: string, rule: AttemptRule): Promise<Reservation> {
+    const [allowed, retryAfterMs, failures, lockedUntil] = await this.eval<number[]>(RESERVE, key, [
+      this.clock.now(),
+      rule.limit,
+      rule.lockMs,
+      rule.maxLockMs,
+      rule.forgiveMs,
+    ]);
+    return { allowed: allowed === 1, retryAfterMs, failures, lockedUntil };
   }
 
-  async peek(key: string): Promise<CounterState> {
-    const full = this.prefix + key;
-    const [hits, ttl] = await this.kv.run(() =>
-      Promise.all([this.kv.client!.get(full), this.kv.client!.pTTL(full)]),
+  async release(key: string, lockedUntil: number): Promise<void> {
+    await this.eval(RELEASE, key, [lockedUntil]);
+  }
+
+  private eval<T>(script: string, key: string, args: number[]): Promise<T> {
+    return this.kv.run(
+      () =>
+        this.kv.client!.eval(script, {
+          keys: [this.prefix + key],
+          arguments: args.map(String),
+        }) as Promise<T>,
     );
-    return { hits: Number(hits ?? 0), secondsLeft: ttl > 0 ? Math.ceil(ttl / 1000) : 0 };
   }
 }
 
-/** Embedded mode: one process, so an in-memory map is the whole truth. */
+/**
+ * Embedded mode: one process, so in-memory maps are the whole truth. Each
+ * method reads and writes its map without awaiting in between, so it is
+ * atomic in this process just as the Lua scripts are in Redis.
+ */
 export class MemoryRateLimitStorage implements RateLimitStorage {
   private readonly windows = new Map<string, { hits: number; endsAt: number }>();
+  private readonly streaks = new Map<string, Streak & { expiresAt: number }>();
   private readonly sweeper = setInterval(() => this.sweep(), 60_000).unref();
 
-  async increment(key: string, ttl: number, limit: number): Promise<ThrottlerStorageRecord> {
-    return record(await this.add(key, ttl), limit);
-  }
+  constructor(private readonly clock: Clock) {}
 
-  async add(key: string, ttlMs: number): Promise<CounterState> {
-    const now = Date.now();
+  async increment(key: string, ttl: number, limit: number): Promise<ThrottlerStorageRecord> {
+    const now = this.clock.now();
     let window = this.windows.get(key);
     if (!window || window.endsAt <= now) {
-      window = { hits: 0, endsAt: now + ttlMs };
+      window = { hits: 0, endsAt: now + ttl };
       this.windows.set(key, window);
     }
     window.hits += 1;
-    return { hits: window.hits, secondsLeft: Math.ceil((window.endsAt - now) / 1000) };
+    return record(window.hits, Math.ceil((window.endsAt - now) / 1000), limit);
   }
 
-  async peek(key: string): Promise<CounterState> {
-    const now = Date.now();
-    const window = this.windows.get(key);
-    if (!window || window.endsAt <= now) return { hits: 0, secondsLeft: 0 };
-    return { hits: window.hits, secondsLeft: Math.ceil((window.endsAt - now) / 1000) };
+  async reserve(key: string, rule: AttemptRule): Promise<Reservation> {
+    const now = this.clock.now();
+    const previous = this.streaks.get(key);
+    if (previous && previous.lockedUntil > now) {
+      const retryAfterMs = previous.lockedUntil - now;
+      return { allowed: false, retryAfterMs, failures: 0, lockedUntil: 0 };
+    }
+    const failures = (previous ? unforgiven(previous, rule, now) : 0) + 1;
+    const lock = lockAfter(failures, rule);
+    const streak = { failures, lockedUntil: lock > 0 ? now + lock : 0, lastAttemptAt: now };
+    this.streaks.set(key, { ...streak, expiresAt: now + keepMs(streak, rule, now) });
+    return { allowed: true, retryAfterMs: 0, failures, lockedUntil: streak.lockedUntil };
+  }
+
+  async release(key: string, lockedUntil: number): Promise<void> {
+    const streak = this.streaks.get(key);
+    if (!streak) return;
+    streak.failures = Math.max(streak.failures - 1, 0);
+    if (lockedUntil > 0 && streak.lockedUntil === lockedUntil) streak.lockedUntil = 0;
   }
 
   close(): void {
@@ -101,7 +167,8 @@ export class MemoryRateLimitStorage implements RateLimitStorage {
   }
 
   private sweep(): void {
-    const now = Date.now();
+    const now = this.clock.now();
     for (const [key, window] of this.windows) if (window.endsAt <= now) this.windows.delete(key);
+    for (const [key, streak] of this.streaks) if (streak.expiresAt <= now) this.streaks.delete(key);
   }
 }

@@ -1,5 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { Clock } from '../common/clock.js';
 import { Role } from '../common/role.enum.js';
 import { Config, Environment, JwtAlgorithm, loadConfig } from '../config/config.js';
 import type { AccessTokenClaims, Principal } from '../tokens/access-token.claims.js';
@@ -155,4 +156,17 @@ export async function caught(act: () => unknown): Promise<unknown> {
     return error;
   }
   throw new Error('expected an error, but none was thrown');
+}
+
+/** A clock that stands still until a test moves it. */
+export class FakeClock implements Clock {
+  constructor(private ms = Date.UTC(2030, 0, 1)) {}
+
+  now(): number {
+    return this.ms;
+  }
+
+  advance(ms: number): void {
+    this.ms += ms;
+  }
 }

@@ -1,7 +1,9 @@
+import type { FactoryProvider } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/config.js';
+import { CONFIG } from '../config/config.module.js';
 
 const FILE_NAME = 'key-encryption-secret';
 
@@ -29,3 +31,12 @@ export async function resolveKeyEncryptionSecret(config: Config): Promise<string
     return (await readFile(file, 'utf8')).trim();
   }
 }
+
+export const KEY_ENCRYPTION_SECRET = Symbol('KEY_ENCRYPTION_SECRET');
+
+/** Resolved once per app, before the services that derive their keys from it. */
+export const keyEncryptionSecretProvider: FactoryProvider<Promise<string>> = {
+  provide: KEY_ENCRYPTION_SECRET,
+  inject: [CONFIG],
+  useFactory: resolveKeyEncryptionSecret,
+};

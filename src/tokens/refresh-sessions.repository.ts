@@ -4,7 +4,14 @@ import { Repository } from 'typeorm';
 import { RefreshSession } from './entities/refresh-session.entity.js';
 
 export type RevokeReason =
-  'logout' | 'logout_all' | 'reuse' | 'password_change' | 'admin' | 'disabled' | 'idle';
+  | 'logout'
+  | 'logout_all'
+  | 'reuse'
+  | 'password_change'
+  | 'password_guessing'
+  | 'admin'
+  | 'disabled'
+  | 'idle';
 
 const LIVE = 'spent_at IS NULL AND revoked_at IS NULL AND expires_at > now()';
 

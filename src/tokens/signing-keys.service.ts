@@ -1,8 +1,8 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { Config, JwtAlgorithm } from '../config/config.js';
 import { InjectConfig } from '../config/config.module.js';
 import { SigningKey } from './entities/signing-key.entity.js';
-import { resolveKeyEncryptionSecret } from './key-encryption-secret.js';
+import { KEY_ENCRYPTION_SECRET } from './key-encryption-secret.js';
 import { generateKeyMaterial, hmacKid, LoadedKey, loadKey } from './key-material.js';
 import { KeySealer } from './key-sealer.js';
 import { SigningKeysRepository } from './signing-keys.repository.js';
@@ -28,7 +28,7 @@ const CLOCK_SKEW_SECONDS = 60;
 @Injectable()
 export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(SigningKeysService.name);
-  private sealer: KeySealer;
+  private readonly sealer: KeySealer;
   private keys = new Map<string, LoadedKey>();
   private active: LoadedKey;
   private timer: NodeJS.Timeout | undefined;
@@ -39,10 +39,12 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     private readonly repository: SigningKeysRepository,
     private readonly verifiedTokens: VerifiedTokenCache,
     @InjectConfig() private readonly config: Config,
-  ) {}
+    @Inject(KEY_ENCRYPTION_SECRET) keyEncryptionSecret: string,
+  ) {
+    this.sealer = new KeySealer(keyEncryptionSecret);
+  }
 
   async onModuleInit(): Promise<void> {
-    this.sealer = new KeySealer(await resolveKeyEncryptionSecret(this.config));
     await this.ensureActiveKey();
     await this.reload();
     this.timer = setInterval(

@@ -6,6 +6,8 @@ import { RefreshSession } from './entities/refresh-session.entity.js';
 import { SigningKey } from './entities/signing-key.entity.js';
 import { TokenCutoff } from './entities/token-cutoff.entity.js';
 import { BlocklistService } from './blocklist.service.js';
+import { DeviceTokensService } from './device-tokens.service.js';
+import { keyEncryptionSecretProvider } from './key-encryption-secret.js';
 import { TokenCutoffsRepository } from './token-cutoffs.repository.js';
 import { TokenRevocationService } from './token-revocation.service.js';
 import { RefreshSessionsRepository } from './refresh-sessions.repository.js';
@@ -15,13 +17,14 @@ import { SigningKeysService } from './signing-keys.service.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 import { TokenHousekeepingService } from './token-housekeeping.service.js';
 
-/** Token mechanics only: keys, access tokens, refresh sessions, revocation. No HTTP, no users. */
+/** Token mechanics only: keys, access tokens, refresh sessions, revocation, device tokens. No HTTP, no users. */
 @Module({
   imports: [
     TypeOrmModule.forFeature([RefreshSession, SigningKey, TokenCutoff]),
     JwtModule.register({}),
   ],
   providers: [
+    keyEncryptionSecretProvider,
     SigningKeysRepository,
     SigningKeysService,
     AccessTokensService,
@@ -32,6 +35,7 @@ import { TokenHousekeepingService } from './token-housekeeping.service.js';
     TokenRevocationService,
     VerifiedTokenCache,
     TokenHousekeepingService,
+    DeviceTokensService,
   ],
   exports: [
     VerifiedTokenCache,
@@ -40,6 +44,7 @@ import { TokenHousekeepingService } from './token-housekeeping.service.js';
     RefreshSessionsService,
     BlocklistService,
     TokenRevocationService,
+    DeviceTokensService,
   ],
 })
 export class TokensModule {}

@@ -1,24 +1,67 @@
 import { Injectable } from '@nestjs/common';
+import {
+  BearerChallengeException,
+  ValidationFailedException,
+} from '../common/filters/problem-details.filter.js';
 import type { Principal } from '../tokens/access-token.claims.js';
 import { TokenRevocationService } from '../tokens/token-revocation.service.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
+import { InvalidCredentialsError, PasswordSignInService } from './password-sign-in.service.js';
 import { UsersService } from './users.service.js';
+
+export const SESSION_ENDED_BY_GUESSING =
+  'Too many wrong passwords: this session has been signed out';
 
 /** Account changes that must also end other sessions. */
 @Injectable()
 export class UserAccountService {
   constructor(
     private readonly users: UsersService,
+    private readonly passwords: PasswordSignInService,
     private readonly revocation: TokenRevocationService,
   ) {}
 
-  /** The caller's own session stays signed in; every other one ends. */
-  async changePassword(principal: Principal, dto: ChangePasswordDto): Promise<void> {
-    await this.users.changePassword(principal.subject, dto);
+  /**
+   * The current password is checked like a sign-in (same allowance, same
+   * locks), so a stolen access token cannot be used to guess it. The
+   * caller's own session stays signed in; every other one ends.
+   */
+  async changePassword(
+    principal: Principal,
+    dto: ChangePasswordDto,
+    deviceTokens: readonly (string | undefined)[],
+  ): Promise<void> {
+    const { user } = await this.passwords
+      .verify({
+        account: { userId: principal.subject },
+        password: dto.currentPassword,
+        deviceTokens,
+        purpose: 'reauthentication',
+      })
+      .catch((error: unknown) => this.refuse(principal, error));
+    await this.users.setPassword(user, dto.currentPassword, dto.newPassword);
     await this.revocation.revokeOtherSessions(
       principal.subject,
       'password_change',
       principal.sessionId ?? undefined,
     );
+  }
+
+  /**
+   * A wrong current password is a 400 naming the field, until the
+   * allowance is spent: from then on each one ends the caller's session
+   * (its refresh tokens and access tokens) and answers 401.
+   */
+  private async refuse(principal: Principal, error: unknown): Promise<never> {
+    if (!(error instanceof InvalidCredentialsError)) throw error;
+    if (error.allowanceSpent) {
+      if (principal.sessionId)
+        await this.revocation.revokeSession(principal.sessionId, 'password_guessing');
+      await this.revocation.revokeAccessToken(principal);
+      throw new BearerChallengeException(SESSION_ENDED_BY_GUESSING, true);
+    }
+    throw new ValidationFailedException([
+      { field: 'currentPassword', messages: ['current password is incorrect'] },
+    ]);
   }
 }

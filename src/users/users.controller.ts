@@ -1,6 +1,17 @@
-import { Body, Controller, Get, HttpCode, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Patch, Post, Req } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOperation,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
+import { DEVICE_HEADER, presentedDeviceTokens } from '../common/device-cookie.js';
 import type { Principal } from '../tokens/access-token.claims.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { UpdateProfileDto } from './dto/update-profile.dto.js';
@@ -35,11 +46,23 @@ export class UsersController {
   @Post('me/password')
   @HttpCode(204)
   @ApiOperation({ summary: 'Change the password; every other session of the caller is signed out' })
+  @ApiHeader({
+    name: DEVICE_HEADER,
+    required: false,
+    description:
+      'A device token from an earlier sign-in: wrong passwords count against its allowance',
+  })
   @ApiNoContentResponse({ description: 'Password changed' })
+  @ApiBadRequestResponse({ description: 'Wrong current password, or a refused new one' })
+  @ApiUnauthorizedResponse({
+    description: 'Too many wrong current passwords: the session has been signed out',
+  })
+  @ApiTooManyRequestsResponse({ description: 'Password checks for this account are locked' })
   async changePassword(
     @CurrentUser() principal: Principal,
     @Body() dto: ChangePasswordDto,
+    @Req() request: FastifyRequest,
   ): Promise<void> {
-    await this.account.changePassword(principal, dto);
+    await this.account.changePassword(principal, dto, presentedDeviceTokens(request));
   }
 }

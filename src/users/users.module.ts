@@ -7,6 +7,7 @@ import { AdminSessionsController } from './admin-sessions.controller.js';
 import { AdminUsersService } from './admin-users.service.js';
 import { User } from './entities/user.entity.js';
 import { PasswordHasher } from './password-hasher.service.js';
+import { PasswordSignInService } from './password-sign-in.service.js';
 import { UserAccountService } from './user-account.service.js';
 import { UsersController } from './users.controller.js';
 import { UsersRepository } from './users.repository.js';
@@ -19,10 +20,11 @@ import { UsersService } from './users.service.js';
     UsersRepository,
     UsersService,
     PasswordHasher,
+    PasswordSignInService,
     AdminUsersService,
     UserAccountService,
     AdminBootstrapService,
   ],
-  exports: [UsersService],
+  exports: [UsersService, PasswordSignInService],
 })
 export class UsersModule {}

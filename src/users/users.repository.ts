@@ -27,22 +27,15 @@ export class UsersRepository {
     return this.users.findOne({ where: { email } });
   }
 
-  /** The only query that loads a password hash. `login` is a username or an email. */
-  findByLoginWithPassword(login: string): Promise<User | null> {
-    return this.users
-      .createQueryBuilder('user')
-      .addSelect('user.passwordHash')
-      .where(login.includes('@') ? 'user.email = :login' : 'user.username = :login', { login })
-      .getOne();
-  }
-
-  findPasswordHash(id: string): Promise<string | null> {
-    return this.users
-      .createQueryBuilder('user')
-      .select('user.passwordHash', 'hash')
-      .where('user.id = :id', { id })
-      .getRawOne<{ hash: string }>()
-      .then((row) => row?.hash ?? null);
+  /**
+   * The only query that loads a password hash: the user named by a login
+   * (a username, or an email if it has an `@`; normalised by the caller) or by id.
+   */
+  findWithPassword(by: { login: string } | { id: string }): Promise<User | null> {
+    const builder = this.users.createQueryBuilder('user').addSelect('user.passwordHash');
+    if ('id' in by) return builder.where('user.id = :id', { id: by.id }).getOne();
+    const column = by.login.includes('@') ? 'user.email' : 'user.username';
+    return builder.where(`${column} = :login`, { login: by.login }).getOne();
   }
 
   /** Which of the two identifiers is already taken. */

@@ -1,7 +1,6 @@
 import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { ValidationFailedException } from '../common/filters/problem-details.filter.js';
 import { Role } from '../common/role.enum.js';
-import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { RegisterUserDto } from './dto/register-user.dto.js';
 import { UpdateProfileDto } from './dto/update-profile.dto.js';
 import { User } from './entities/user.entity.js';
@@ -43,29 +42,6 @@ export class UsersService {
     }
   }
 
-  /**
-   * A login is checked in two steps so the caller can apply the per-account
-   * lock in between: `findLoginCandidate`, then `checkPassword`. Together they
-   * cost the same for an unknown user (dummy hash) and answer `null` for every
-   * failure alike. This step: the account a login name (username or email,
-   * any case) refers to, with its hash; `null` if none.
-   */
-  async findLoginCandidate(login: string): Promise<User | null> {
-    const normalized = login.trim().normalize('NFKC').toLowerCase();
-    // PostgreSQL text cannot hold U+0000: such a name matches no one, and must not reach the driver.
-    return normalized.includes('\u0000') ? null : this.users.findByLoginWithPassword(normalized);
-  }
-
-  /** The second step: verifies the password (against a dummy hash when there is no account). */
-  async checkPassword(user: User | null, password: string): Promise<User | null> {
-    const result = await this.hasher.verify(user?.passwordHash, password);
-    if (!user || !result.valid || user.disabled) return null;
-    const upgraded = result.needsRehash ? await this.hasher.hash(password) : undefined;
-    await this.users.recordLogin(user.id, upgraded);
-    delete user.passwordHash;
-    return user;
-  }
-
   async getById(id: string): Promise<User> {
     const user = await this.users.findById(id);
     if (!user) throw new NotFoundException('User not found');
@@ -82,27 +58,16 @@ export class UsersService {
     return this.getById(id);
   }
 
-  /** Verifies the current password and stores the new one; returns the user for follow-up revocation. */
-  async changePassword(id: string, dto: ChangePasswordDto): Promise<User> {
-    const user = await this.getById(id);
-    const { valid } = await this.hasher.verify(
-      await this.users.findPasswordHash(id),
-      dto.currentPassword,
-    );
-    if (!valid) {
-      throw new ValidationFailedException([
-        { field: 'currentPassword', messages: ['current password is incorrect'] },
-      ]);
-    }
-    this.assertPasswordAllowed('newPassword', dto.newPassword, user);
-    if (dto.newPassword === dto.currentPassword) {
+  /** Stores a new password for a user whose current one was just verified. */
+  async setPassword(user: User, currentPassword: string, newPassword: string): Promise<void> {
+    this.assertPasswordAllowed('newPassword', newPassword, user);
+    if (newPassword === currentPassword) {
       throw new ValidationFailedException([
         { field: 'newPassword', messages: ['new password must differ from the current one'] },
       ]);
     }
-    await this.users.updatePasswordHash(id, await this.hasher.hash(dto.newPassword));
-    this.logger.log({ event: 'user.password_changed', userId: id });
-    return user;
+    await this.users.updatePasswordHash(user.id, await this.hasher.hash(newPassword));
+    this.logger.log({ event: 'user.password_changed', userId: user.id });
   }
 
   private assertPasswordAllowed(

@@ -62,6 +62,7 @@ export async function startApp(options: StartOptions = {}): Promise<TestApp> {
     ADMIN_PASSWORD: ADMIN.password,
     // Every request of a test run comes from one IP; the rate-limit tests set their own limits.
     THROTTLE_LOGIN_ACCOUNT: '1000/60',
+    THROTTLE_LOGIN_DEVICE: '1000/60',
     THROTTLE_LOGIN_IP: '100000/60',
     THROTTLE_REGISTER_IP: '100000/3600',
     THROTTLE_REFRESH_IP: '100000/60',
