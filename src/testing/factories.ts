@@ -1,5 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { Clock } from '../common/clock.js';
 import { Role } from '../common/role.enum.js';
 import { Config, Environment, JwtAlgorithm, loadConfig } from '../config/config.js';
 import type { AccessTokenClaims, Principal } from '../tokens/access-token.claims.js';
@@ -24,6 +25,7 @@ export function productionEnv(overrides: Environment = {}): Environment {
     DATABASE_URL: 'postgres://auth:auth@db.internal:5432/auth',
     REDIS_URL: 'redis://cache.internal:6379',
     KEY_ENCRYPTION_SECRET: strongSecret(),
+    JWT_ISSUER: 'https://auth.example.com',
     ...overrides,
   };
 }
@@ -36,6 +38,22 @@ export function testConfig(overrides: Environment = {}): Config {
     JWT_AUDIENCE: TEST_AUDIENCE,
     ...overrides,
   });
+}
+
+/** A clock that stands still until a test moves it. */
+export class FakeClock extends Clock {
+  constructor(private time = Date.now()) {
+    super();
+  }
+
+  override now(): number {
+    return this.time;
+  }
+
+  /** Sets the time, in milliseconds since the epoch. */
+  set(time: number): void {
+    this.time = time;
+  }
 }
 
 /** A freshly generated signing key, loaded as `KeyObject`s. */
