@@ -147,6 +147,7 @@ export async function openSandbox(options: {
     REDIS_URL: options.redisUrl,
     REDIS_KEY_PREFIX: redisPrefix,
     KEY_ENCRYPTION_SECRET: randomBytes(48).toString('base64url'),
+    JWT_ISSUER: 'https://auth.bench.test',
     ADMIN_EMAIL: admin.username,
     ADMIN_PASSWORD: admin.password,
     THROTTLE_DEFAULT_IP: UNLIMITED,

@@ -225,7 +225,7 @@ export function loadConfig(env: Environment): Config {
     );
   }
 
-  const issuer = read('JWT_ISSUER') ?? `http://localhost:${port}`;
+  const issuer = jwtIssuer(read('JWT_ISSUER'), production, port, problems);
   const schema = read('DATABASE_SCHEMA');
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     problems.push('DATABASE_SCHEMA must be a lower-case SQL identifier');
@@ -293,4 +293,41 @@ export function loadConfig(env: Environment): Config {
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * The `iss` of every token and the public base URL in the discovery
+ * document. Other services compare it byte for byte, so in production it
+ * must be given, and be the https:// URL they reach this server at; the
+ * localhost default is for development only.
+ */
+function jwtIssuer(
+  raw: string | undefined,
+  production: boolean,
+  port: number,
+  problems: string[],
+): string {
+  const fallback = `http://localhost:${port}`;
+  if (raw === undefined) {
+    if (production) {
+      problems.push(
+        'JWT_ISSUER is required in production: the https:// URL other services reach this server at',
+      );
+    }
+    return fallback;
+  }
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    parsed = undefined;
+  }
+  const protocols = production ? ['https:'] : ['https:', 'http:'];
+  if (!parsed || !protocols.includes(parsed.protocol) || parsed.search || parsed.hash) {
+    problems.push(
+      `JWT_ISSUER must be an ${production ? 'https://' : 'http:// or https://'} URL without query or fragment (got "${raw}")`,
+    );
+    return fallback;
+  }
+  return raw;
 }
