@@ -25,7 +25,11 @@ describe(loadConfig.name, () => {
         logFormat: 'text',
       });
       expect(config.database.url).toBeUndefined();
-      expect(config.redis).toEqual({ url: undefined, keyPrefix: 'auth:' });
+      expect(config.redis).toEqual({
+        url: undefined,
+        keyPrefix: 'auth:',
+        inProcessMaxEntries: 100_000,
+      });
     });
 
     it('issues RS256 tokens for 15 minutes, with 30-day sessions idling out after 7 days', () => {
@@ -64,6 +68,7 @@ describe(loadConfig.name, () => {
     ['JWT_ISSUER', 'auth.example.com'],
     ['JWT_ISSUER', 'ftp://auth.example.com'],
     ['JWT_ISSUER', 'https://auth.example.com/?tenant=1'],
+    ['BLOCKLIST_MAX_ENTRIES', '0'],
   ])('refuses %s=%s with a ConfigError naming the variable', (name, value) => {
     const act = () => loadConfig({ [name]: value });
 

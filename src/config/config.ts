@@ -30,6 +30,12 @@ export interface RedisSettings {
   /** `undefined` means the in-process stores. */
   url: string | undefined;
   keyPrefix: string;
+  /**
+   * Most entries the in-process blocklist holds (no REDIS_URL). Entries
+   * leave only when they expire; when it is full, revocation checks also
+   * read the database.
+   */
+  inProcessMaxEntries: number;
 }
 
 export interface AuthSettings {
@@ -272,6 +278,7 @@ export function loadConfig(env: Environment): Config {
     redis: {
       url: redisUrl,
       keyPrefix: read('REDIS_KEY_PREFIX') ?? 'auth:',
+      inProcessMaxEntries: integer('BLOCKLIST_MAX_ENTRIES', 100_000, 1, 100_000_000),
     },
     auth: {
       algorithm,
