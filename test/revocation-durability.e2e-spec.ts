@@ -57,9 +57,9 @@ describe('single access-token revocations are durable', () => {
 
       // Rebuilt from the database before the first answer.
       expect(await meStatus(after.http, user.tokens.access_token)).toBe(401);
-      expect(
-        (await after.http.get('/users/me').set(bearer(user.tokens.access_token))).status,
-      ).toBe(401);
+      expect((await after.http.get('/users/me').set(bearer(user.tokens.access_token))).status).toBe(
+        401,
+      );
       // Only that token: its session and the user's other session go on.
       expect(await meStatus(after.http, other.access_token)).toBe(200);
       expect(await refreshStatus(after.http, user.tokens.refresh_token)).toBe(200);
@@ -112,70 +112,74 @@ describe('single access-token revocations are durable', () => {
   });
 });
 
-describe.skipIf(realServices.redisUrl)('the in-process blocklist never forgets a revocation', () => {
-  /** Writes `count` unrelated entries straight into the app's store, until it is full. */
-  async function fill(t: TestApp, count: number): Promise<void> {
-    const store = t.app.get<KeyValueStore>(KEY_VALUE_STORE).store;
-    const batch = 100_000;
-    try {
-      for (let start = 0; start < count; start += batch) {
-        const entries = Array.from(
-          { length: Math.min(batch, count - start) },
-          (_, i): [string, unknown] => [`filler:${start + i}`, 1],
-        );
-        await store.mset(entries, 3_600_000);
+describe.skipIf(realServices.redisUrl)(
+  'the in-process blocklist never forgets a revocation',
+  () => {
+    /** Writes `count` unrelated entries straight into the app's store, until it is full. */
+    async function fill(t: TestApp, count: number): Promise<void> {
+      const store = t.app.get<KeyValueStore>(KEY_VALUE_STORE).store;
+      const batch = 100_000;
+      try {
+        for (let start = 0; start < count; start += batch) {
+          const entries = Array.from(
+            { length: Math.min(batch, count - start) },
+            (_, i): [string, unknown] => [`filler:${start + i}`, 1],
+          );
+          await store.mset(entries, 3_600_000);
+        }
+      } catch (error) {
+        if ((error as Error).name !== 'StoreFullError') throw error;
       }
-    } catch (error) {
-      if ((error as Error).name !== 'StoreFullError') throw error;
     }
-  }
 
-  it('past the old one-million-entry cap, a revoked token stays refused, and later revocations hold too', async () => {
-    const t = await startApp();
-    try {
-      const first = await signUp(t.http);
-      const second = await signUp(t.http);
-      const bystander = await signUp(t.http);
-      await revoke(t, first.tokens.access_token);
+    it('past the old one-million-entry cap, a revoked token stays refused, and later revocations hold too', async () => {
+      const t = await startApp();
+      try {
+        const first = await signUp(t.http);
+        const second = await signUp(t.http);
+        const bystander = await signUp(t.http);
+        await revoke(t, first.tokens.access_token);
 
-      await fill(t, 1_000_001);
+        await fill(t, 1_000_001);
 
-      expect(await meStatus(t.http, first.tokens.access_token)).toBe(401);
-      await revoke(t, second.tokens.access_token);
-      expect(await meStatus(t.http, second.tokens.access_token)).toBe(401);
-      expect(await meStatus(t.http, bystander.tokens.access_token)).toBe(200);
-    } finally {
-      await t.close();
-    }
-  }, 120_000);
-
-  describe('with a small BLOCKLIST_MAX_ENTRIES', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await startApp({ env: { BLOCKLIST_MAX_ENTRIES: '4' } });
-    });
-    afterAll(async () => {
-      await t?.close();
-    });
-
-    it('refuses every revoked token and session past the cap, reading the database', async () => {
-      const users = await Promise.all(Array.from({ length: 6 }, () => signUp(t.http)));
-      const bystander = await signUp(t.http);
-
-      // Each kind of entry, well past four: token ids, sessions, user cutoffs.
-      for (const user of users.slice(0, 2)) await revoke(t, user.tokens.access_token);
-      for (const user of users.slice(2, 4)) {
-        await t.http.post('/auth/logout').set(bearer(user.tokens.access_token)).expect(204);
+        expect(await meStatus(t.http, first.tokens.access_token)).toBe(401);
+        await revoke(t, second.tokens.access_token);
+        expect(await meStatus(t.http, second.tokens.access_token)).toBe(401);
+        expect(await meStatus(t.http, bystander.tokens.access_token)).toBe(200);
+      } finally {
+        await t.close();
       }
-      for (const user of users.slice(4)) {
-        await t.http.post('/auth/logout-all').set(bearer(user.tokens.access_token)).expect(204);
-      }
+    }, 120_000);
 
-      for (const user of users) expect(await meStatus(t.http, user.tokens.access_token)).toBe(401);
-      expect(await refreshStatus(t.http, users[2].tokens.refresh_token)).toBe(401);
-      expect(await meStatus(t.http, bystander.tokens.access_token)).toBe(200);
-      const again = await login(t.http, users[5].username, users[5].password);
-      expect(await meStatus(t.http, again.access_token)).toBe(200);
+    describe('with a small BLOCKLIST_MAX_ENTRIES', () => {
+      let t: TestApp;
+      beforeAll(async () => {
+        t = await startApp({ env: { BLOCKLIST_MAX_ENTRIES: '4' } });
+      });
+      afterAll(async () => {
+        await t?.close();
+      });
+
+      it('refuses every revoked token and session past the cap, reading the database', async () => {
+        const users = await Promise.all(Array.from({ length: 6 }, () => signUp(t.http)));
+        const bystander = await signUp(t.http);
+
+        // Each kind of entry, well past four: token ids, sessions, user cutoffs.
+        for (const user of users.slice(0, 2)) await revoke(t, user.tokens.access_token);
+        for (const user of users.slice(2, 4)) {
+          await t.http.post('/auth/logout').set(bearer(user.tokens.access_token)).expect(204);
+        }
+        for (const user of users.slice(4)) {
+          await t.http.post('/auth/logout-all').set(bearer(user.tokens.access_token)).expect(204);
+        }
+
+        for (const user of users)
+          expect(await meStatus(t.http, user.tokens.access_token)).toBe(401);
+        expect(await refreshStatus(t.http, users[2].tokens.refresh_token)).toBe(401);
+        expect(await meStatus(t.http, bystander.tokens.access_token)).toBe(200);
+        const again = await login(t.http, users[5].username, users[5].password);
+        expect(await meStatus(t.http, again.access_token)).toBe(200);
+      });
     });
-  });
-});
+  },
+);

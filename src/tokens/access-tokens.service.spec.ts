@@ -231,7 +231,6 @@ describe(AccessTokensService.name, () => {
 
       expect(() => verify(token)).toThrow(message);
     });
-
   });
 
   describe('expiry, by the injected clock', () => {

@@ -171,7 +171,9 @@ export class BlocklistService implements OnModuleInit {
     for (const cutoff of cutoffs) await this.voidTokensBefore(cutoff.userId, cutoff.notBefore);
     for (let start = 0; start < tokens.length; start += REBUILD_BATCH) {
       const batch = tokens.slice(start, start + REBUILD_BATCH);
-      await Promise.all(batch.map((row) => this.revokeToken(row.jti, row.expiresAt.getTime() / 1000)));
+      await Promise.all(
+        batch.map((row) => this.revokeToken(row.jti, row.expiresAt.getTime() / 1000)),
+      );
     }
     await this.write(this.coverMs, (store) => store.set(this.markerKey, 1));
     this.logger.log(
