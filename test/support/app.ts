@@ -41,33 +41,8 @@ export interface StartOptions {
  * see each other's rows; embedded runs get their own data folder.
  */
 export async function startApp(options: StartOptions = {}): Promise<TestApp> {
-  const id = randomBytes(5).toString('hex');
-  const shared = options.shareWith?.env;
-  const dataDir = shared?.DATA_DIR ?? (await mkdtemp(path.join(tmpdir(), 'auth-test-')));
-  const env: Record<string, string | undefined> = {
-    NODE_ENV: 'test',
-    PORT: '0',
-    DATA_DIR: dataDir,
-    DATABASE_URL: realServices.databaseUrl,
-    REDIS_URL: realServices.redisUrl,
-    DATABASE_SCHEMA:
-      shared?.DATABASE_SCHEMA ?? (realServices.databaseUrl ? `test_${id}` : undefined),
-    DATABASE_POOL_SIZE: '5',
-    REDIS_KEY_PREFIX: shared?.REDIS_KEY_PREFIX ?? `test:${id}:`,
-    KEY_ENCRYPTION_SECRET: 'test-key-encryption-secret-0123456789abcdef',
-    JWT_ISSUER: 'https://auth.test.local',
-    JWT_AUDIENCE: 'test-services',
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_USERNAME: ADMIN.username,
-    ADMIN_PASSWORD: ADMIN.password,
-    // Every request of a test run comes from one IP; the rate-limit tests set their own limits.
-    THROTTLE_LOGIN_ACCOUNT: '1000/60',
-    THROTTLE_LOGIN_IP: '100000/60',
-    THROTTLE_REGISTER_IP: '100000/3600',
-    THROTTLE_REFRESH_IP: '100000/60',
-    THROTTLE_DEFAULT_IP: '1000000/60',
-    ...options.env,
-  };
+  const env = { ...(await testEnvironment(options.shareWith?.env)), ...options.env };
+  const dataDir = env.DATA_DIR!;
   const app = await createApp(env, { logLevels: process.env.TEST_LOGS ? undefined : false });
   const http = supertest(app.getHttpServer());
   return {
@@ -86,6 +61,39 @@ export async function startApp(options: StartOptions = {}): Promise<TestApp> {
         await dropSchema(env.DATABASE_URL, env.DATABASE_SCHEMA);
       await rm(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * The environment of a test app: a data folder, schema and Redis key prefix
+ * of its own (or those of `shared`), fixed keys and issuer, and the first admin.
+ */
+export async function testEnvironment(
+  shared?: Record<string, string | undefined>,
+): Promise<Record<string, string | undefined>> {
+  const id = randomBytes(5).toString('hex');
+  return {
+    NODE_ENV: 'test',
+    PORT: '0',
+    DATA_DIR: shared?.DATA_DIR ?? (await mkdtemp(path.join(tmpdir(), 'auth-test-'))),
+    DATABASE_URL: realServices.databaseUrl,
+    REDIS_URL: realServices.redisUrl,
+    DATABASE_SCHEMA:
+      shared?.DATABASE_SCHEMA ?? (realServices.databaseUrl ? `test_${id}` : undefined),
+    DATABASE_POOL_SIZE: '5',
+    REDIS_KEY_PREFIX: shared?.REDIS_KEY_PREFIX ?? `test:${id}:`,
+    KEY_ENCRYPTION_SECRET: 'test-key-encryption-secret-0123456789abcdef',
+    JWT_ISSUER: 'https://auth.test.local',
+    JWT_AUDIENCE: 'test-services',
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_USERNAME: ADMIN.username,
+    ADMIN_PASSWORD: ADMIN.password,
+    // Every request of a test run comes from one IP; the rate-limit tests set their own limits.
+    THROTTLE_LOGIN_ACCOUNT: '1000/60',
+    THROTTLE_LOGIN_IP: '100000/60',
+    THROTTLE_REGISTER_IP: '100000/3600',
+    THROTTLE_REFRESH_IP: '100000/60',
+    THROTTLE_DEFAULT_IP: '1000000/60',
   };
 }
 
