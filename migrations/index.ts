@@ -1,9 +1,14 @@
 import { CreateSchema1795392000000 } from './1795392000000-CreateSchema.js';
 import { AddOAuthClients1795399200000 } from './1795399200000-AddOAuthClients.js';
+import { AddRevokedAccessTokens1795986605771 } from './1795986605771-AddRevokedAccessTokens.js';
 
 /**
  * Every migration, oldest first. Listed rather than globbed so that the same
  * list loads under tsc output, tsx and the test runner; a test checks that no
  * file in this folder is missing from it.
  */
-export const migrations = [CreateSchema1795392000000, AddOAuthClients1795399200000];
+export const migrations = [
+  CreateSchema1795392000000,
+  AddOAuthClients1795399200000,
+  AddRevokedAccessTokens1795986605771,
+];

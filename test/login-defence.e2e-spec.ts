@@ -1,6 +1,6 @@
 import type supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CLOCK, type Clock } from '../src/common/clock.js';
+import { Clock } from '../src/common/clock.js';
 import { realServices, startApp, TestApp } from './support/app.js';
 import {
   bearer,
@@ -73,7 +73,7 @@ async function failLogins(http: Http, username: string, count: number, device: D
 /** Moves the app's clock forward without waiting (the attempt counters read it, in both stores). */
 function clockOf(t: TestApp): { advance(seconds: number): void } {
   let offset = 0;
-  const clock = t.app.get<Clock>(CLOCK);
+  const clock = t.app.get(Clock);
   vi.spyOn(clock, 'now').mockImplementation(() => Date.now() + offset);
   return { advance: (seconds) => (offset += seconds * 1000) };
 }

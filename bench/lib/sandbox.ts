@@ -151,6 +151,7 @@ export async function openSandbox(options: {
     KEY_ENCRYPTION_SECRET: randomBytes(48).toString('base64url'),
     // /metrics is served only to this token; the benchmark reads the V8 heap from it.
     METRICS_TOKEN: randomBytes(32).toString('base64url'),
+    JWT_ISSUER: 'https://auth.bench.test',
     ADMIN_EMAIL: admin.username,
     ADMIN_PASSWORD: admin.password,
     THROTTLE_DEFAULT_IP: UNLIMITED,

@@ -25,7 +25,11 @@ describe(loadConfig.name, () => {
         logFormat: 'text',
       });
       expect(config.database.url).toBeUndefined();
-      expect(config.redis).toEqual({ url: undefined, keyPrefix: 'auth:' });
+      expect(config.redis).toEqual({
+        url: undefined,
+        keyPrefix: 'auth:',
+        inProcessMaxEntries: 100_000,
+      });
     });
 
     it('issues RS256 tokens for 15 minutes, with 30-day sessions idling out after 7 days', () => {
@@ -63,6 +67,10 @@ describe(loadConfig.name, () => {
     ['ADMIN_EMAIL', 'admin'],
     ['THROTTLE_LOGIN_DEVICE', '10'],
     ['THROTTLE_LOGIN_LOCK_MAX', '31d'],
+    ['JWT_ISSUER', 'auth.example.com'],
+    ['JWT_ISSUER', 'ftp://auth.example.com'],
+    ['JWT_ISSUER', 'https://auth.example.com/?tenant=1'],
+    ['BLOCKLIST_MAX_ENTRIES', '0'],
   ])('refuses %s=%s with a ConfigError naming the variable', (name, value) => {
     const act = () => loadConfig({ [name]: value });
 
@@ -94,7 +102,7 @@ describe(loadConfig.name, () => {
       expect(config.auth.keyEncryptionSecret).toBe(env.KEY_ENCRYPTION_SECRET);
     });
 
-    it.each(['DATABASE_URL', 'REDIS_URL', 'KEY_ENCRYPTION_SECRET'])(
+    it.each(['DATABASE_URL', 'REDIS_URL', 'KEY_ENCRYPTION_SECRET', 'JWT_ISSUER'])(
       'refuses to start without %s',
       (name) => {
         const problems = problemsOf(productionEnv({ [name]: undefined }));
@@ -104,6 +112,25 @@ describe(loadConfig.name, () => {
         expect(problems[0]).toContain('required in production');
       },
     );
+
+    it('signs tokens with the configured https:// issuer', () => {
+      const config = loadConfig(productionEnv({ JWT_ISSUER: 'https://auth.example.com/realm' }));
+
+      expect(config.auth).toMatchObject({
+        issuer: 'https://auth.example.com/realm',
+        audience: 'https://auth.example.com/realm',
+      });
+    });
+
+    it.each([
+      ['an http:// issuer', 'http://auth.example.com'],
+      ['the development default', 'http://localhost:3000'],
+      ['a bare host name', 'auth.example.com'],
+    ])('refuses %s as JWT_ISSUER', (_, issuer) => {
+      expect(problemsOf(productionEnv({ JWT_ISSUER: issuer }))).toEqual([
+        `JWT_ISSUER must be an https:// URL without query or fragment (got "${issuer}")`,
+      ]);
+    });
 
     it.each([
       ['a 31-byte secret', strongSecret().slice(0, 31)],
@@ -145,7 +172,13 @@ describe(loadConfig.name, () => {
         loadConfig({ NODE_ENV: 'production', PORT: 'eighty', KEY_ENCRYPTION_SECRET: 'secret' });
 
       expect(act).toThrow(ConfigError);
-      for (const name of ['PORT', 'DATABASE_URL', 'REDIS_URL', 'KEY_ENCRYPTION_SECRET']) {
+      for (const name of [
+        'PORT',
+        'DATABASE_URL',
+        'REDIS_URL',
+        'KEY_ENCRYPTION_SECRET',
+        'JWT_ISSUER',
+      ]) {
         expect(act).toThrow(name);
       }
     });

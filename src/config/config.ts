@@ -41,6 +41,12 @@ export interface RedisSettings {
   /** `undefined` means the in-process stores. */
   url: string | undefined;
   keyPrefix: string;
+  /**
+   * Most entries the in-process blocklist holds (no REDIS_URL). Entries
+   * leave only when they expire; when it is full, revocation checks also
+   * read the database.
+   */
+  inProcessMaxEntries: number;
 }
 
 export interface AuthSettings {
@@ -247,7 +253,7 @@ export function loadConfig(env: Environment): Config {
     );
   }
 
-  const issuer = read('JWT_ISSUER') ?? `http://localhost:${port}`;
+  const issuer = jwtIssuer(read('JWT_ISSUER'), production, port, problems);
   const schema = read('DATABASE_SCHEMA');
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     problems.push('DATABASE_SCHEMA must be a lower-case SQL identifier');
@@ -310,6 +316,7 @@ export function loadConfig(env: Environment): Config {
     redis: {
       url: redisUrl,
       keyPrefix: read('REDIS_KEY_PREFIX') ?? 'auth:',
+      inProcessMaxEntries: integer('BLOCKLIST_MAX_ENTRIES', 100_000, 1, 100_000_000),
     },
     auth: {
       algorithm,
@@ -337,4 +344,41 @@ export function loadConfig(env: Environment): Config {
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * The `iss` of every token and the public base URL in the discovery
+ * document. Other services compare it byte for byte, so in production it
+ * must be given, and be the https:// URL they reach this server at; the
+ * localhost default is for development only.
+ */
+function jwtIssuer(
+  raw: string | undefined,
+  production: boolean,
+  port: number,
+  problems: string[],
+): string {
+  const fallback = `http://localhost:${port}`;
+  if (raw === undefined) {
+    if (production) {
+      problems.push(
+        'JWT_ISSUER is required in production: the https:// URL other services reach this server at',
+      );
+    }
+    return fallback;
+  }
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    parsed = undefined;
+  }
+  const protocols = production ? ['https:'] : ['https:', 'http:'];
+  if (!parsed || !protocols.includes(parsed.protocol) || parsed.search || parsed.hash) {
+    problems.push(
+      `JWT_ISSUER must be an ${production ? 'https://' : 'http:// or https://'} URL without query or fragment (got "${raw}")`,
+    );
+    return fallback;
+  }
+  return raw;
 }

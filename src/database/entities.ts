@@ -1,7 +1,15 @@
 import { OAuthClient } from '../clients/entities/oauth-client.entity.js';
 import { RefreshSession } from '../tokens/entities/refresh-session.entity.js';
+import { RevokedAccessToken } from '../tokens/entities/revoked-access-token.entity.js';
 import { SigningKey } from '../tokens/entities/signing-key.entity.js';
 import { TokenCutoff } from '../tokens/entities/token-cutoff.entity.js';
 import { User } from '../users/entities/user.entity.js';
 
-export const entities = [User, OAuthClient, RefreshSession, SigningKey, TokenCutoff];
+export const entities = [
+  User,
+  OAuthClient,
+  RefreshSession,
+  SigningKey,
+  TokenCutoff,
+  RevokedAccessToken,
+];

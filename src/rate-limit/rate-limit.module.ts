@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { CLOCK, Clock } from '../common/clock.js';
+import { Clock } from '../common/clock.js';
 import type { Config, RateLimitName } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
 import { KeyValueStore } from '../redis/key-value-store.js';
@@ -45,7 +45,7 @@ function categoryOf(context: ExecutionContext): RateLimitCategory {
   providers: [
     {
       provide: RATE_LIMIT_STORAGE,
-      inject: [CONFIG, KEY_VALUE_STORE, CLOCK],
+      inject: [CONFIG, KEY_VALUE_STORE, Clock],
       useFactory: (config: Config, kv: KeyValueStore, clock: Clock): RateLimitStorage =>
         kv.client
           ? new RedisRateLimitStorage(kv, `${config.redis.keyPrefix}rl:`, clock)

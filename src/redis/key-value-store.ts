@@ -1,7 +1,7 @@
 import { createClient } from '@redis/client';
 import type { Store } from 'cache-manager';
-import { memoryStore } from 'cache-manager';
 import { redisInsStore, RedisStore } from 'cache-manager-redis-yet';
+import { ExpiringMemoryStore, StoreFullError } from './expiring-memory-store.js';
 
 export type RedisClient = RedisStore['client'];
 
@@ -10,8 +10,9 @@ export const STORE_TIMEOUT_MS = 1_000;
 
 /**
  * The shared key-value store: Redis through `cache-manager-redis-yet` when
- * REDIS_URL is set, an in-process LRU otherwise. Only the blocklist and the
- * rate limiter use it, each through its own small service.
+ * REDIS_URL is set, an `ExpiringMemoryStore` otherwise (entries expire by
+ * time only, never evicted). The blocklist uses the store; the rate limiter
+ * uses the Redis client, or its own in-process counters.
  */
 export class KeyValueStore {
   private constructor(
@@ -20,8 +21,8 @@ export class KeyValueStore {
     readonly client: RedisClient | null,
   ) {}
 
-  static inProcess(): KeyValueStore {
-    return new KeyValueStore(memoryStore({ max: 1_000_000, ttl: 0, ttlAutopurge: true }), null);
+  static inProcess(maxEntries: number): KeyValueStore {
+    return new KeyValueStore(new ExpiringMemoryStore(maxEntries), null);
   }
 
   /**
@@ -46,7 +47,11 @@ export class KeyValueStore {
     return this.client ? 'redis' : 'memory';
   }
 
-  /** Fails (rather than waits) when the store cannot answer in time. */
+  /**
+   * Fails (rather than waits) when the store cannot answer in time. A full
+   * in-process store's `StoreFullError` passes through as it is: the store
+   * answered, and the caller has its own way round it.
+   */
   async run<T>(operation: (store: Store) => Promise<T>): Promise<T> {
     if (this.client && !this.client.isReady)
       throw new StoreUnavailableError('Redis is not connected');
@@ -60,7 +65,7 @@ export class KeyValueStore {
     try {
       return await Promise.race([operation(this.store), timeout]);
     } catch (error) {
-      if (error instanceof StoreUnavailableError) throw error;
+      if (error instanceof StoreUnavailableError || error instanceof StoreFullError) throw error;
       throw new StoreUnavailableError((error as Error).message);
     } finally {
       clearTimeout(timer);

@@ -15,7 +15,7 @@ const logger = new Logger('Redis');
       provide: KEY_VALUE_STORE,
       inject: [CONFIG],
       useFactory: (config: Config) => {
-        if (!config.redis.url) return KeyValueStore.inProcess();
+        if (!config.redis.url) return KeyValueStore.inProcess(config.redis.inProcessMaxEntries);
         let lastError = '';
         // node-redis reports every failed reconnect; log each distinct failure once.
         return KeyValueStore.redis(config.redis.url, (error) => {

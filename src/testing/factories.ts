@@ -1,6 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Clock } from '../common/clock.js';
+import { Clock } from '../common/clock.js';
 import { Role } from '../common/role.enum.js';
 import { Config, Environment, JwtAlgorithm, loadConfig } from '../config/config.js';
 import type { AccessTokenClaims, Principal } from '../tokens/access-token.claims.js';
@@ -25,6 +25,7 @@ export function productionEnv(overrides: Environment = {}): Environment {
     DATABASE_URL: 'postgres://auth:auth@db.internal:5432/auth',
     REDIS_URL: 'redis://cache.internal:6379',
     KEY_ENCRYPTION_SECRET: strongSecret(),
+    JWT_ISSUER: 'https://auth.example.com',
     ...overrides,
   };
 }
@@ -37,6 +38,26 @@ export function testConfig(overrides: Environment = {}): Config {
     JWT_AUDIENCE: TEST_AUDIENCE,
     ...overrides,
   });
+}
+
+/** A clock that stands still until a test moves it. */
+export class FakeClock extends Clock {
+  constructor(private time = Date.now()) {
+    super();
+  }
+
+  override now(): number {
+    return this.time;
+  }
+
+  /** Sets the time, in milliseconds since the epoch. */
+  set(time: number): void {
+    this.time = time;
+  }
+
+  advance(ms: number): void {
+    this.time += ms;
+  }
 }
 
 /** A freshly generated signing key, loaded as `KeyObject`s. */
@@ -156,17 +177,4 @@ export async function caught(act: () => unknown): Promise<unknown> {
     return error;
   }
   throw new Error('expected an error, but none was thrown');
-}
-
-/** A clock that stands still until a test moves it. */
-export class FakeClock implements Clock {
-  constructor(private ms = Date.UTC(2030, 0, 1)) {}
-
-  now(): number {
-    return this.ms;
-  }
-
-  advance(ms: number): void {
-    this.ms += ms;
-  }
 }

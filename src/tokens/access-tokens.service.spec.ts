@@ -4,8 +4,10 @@ import { createHmac, KeyObject, randomUUID } from 'node:crypto';
 import { version as uuidVersion } from 'uuid';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Role } from '../common/role.enum.js';
+import { CLOCK_SKEW_SECONDS } from '../common/clock.js';
 import {
   accessTokenClaims,
+  FakeClock,
   FakeSigningKeys,
   newSigningKey,
   TEST_AUDIENCE,
@@ -56,10 +58,17 @@ function tokenErrorCode(act: () => unknown): TokenErrorCode {
 describe(AccessTokensService.name, () => {
   const key = newSigningKey('RS256');
   const config = testConfig();
+  let clock: FakeClock;
   let sut: AccessTokensService;
 
   beforeEach(() => {
-    sut = new AccessTokensService(new JwtService(), new FakeSigningKeys(key).asService(), config);
+    clock = new FakeClock();
+    sut = new AccessTokensService(
+      new JwtService(),
+      new FakeSigningKeys(key).asService(),
+      clock,
+      config,
+    );
   });
 
   /** What the JWT strategy does: key by kid, library checks with our options, then our own checks. */
@@ -222,12 +231,49 @@ describe(AccessTokensService.name, () => {
 
       expect(() => verify(token)).toThrow(message);
     });
+  });
 
-    it('make the JWT library refuse an expired token beyond the clock tolerance', () => {
-      const iat = Math.floor(Date.now() / 1000) - 3600;
-      const token = signedToken(key, {}, accessTokenClaims({ iat, exp: iat + 900 }));
+  describe('expiry, by the injected clock', () => {
+    const issued = () => sut.issue(newIssueRequest());
+    const expiresAtMs = (token: string) => (jwt.decode(token) as { exp: number }).exp * 1000;
 
-      expect(() => verify(token)).toThrow(jwt.TokenExpiredError);
+    it('accepts a token until the last millisecond before its exp', () => {
+      const { token } = issued();
+      clock.set(expiresAtMs(token) - 1);
+
+      expect(verify(token).tokenId).toEqual(expect.any(String));
+    });
+
+    it.each([
+      ['at its exp', 0],
+      ['one second past its exp', 1_000],
+      ['five seconds past its exp', 5_000],
+    ])('refuses a token %s: no grace', (_, pastMs) => {
+      const { token } = issued();
+      clock.set(expiresAtMs(token) + pastMs);
+
+      expect(tokenErrorCode(() => verify(token))).toBe('expired');
+    });
+
+    it('refuses an expired token through verify() too', async () => {
+      const { token } = issued();
+      clock.set(expiresAtMs(token) + 5_000);
+
+      await expect(sut.verify(token)).rejects.toMatchObject({ code: 'expired' });
+    });
+
+    it('accepts an iat up to the clock skew ahead (another instance may run ahead)', () => {
+      const iat = clock.nowSeconds() + CLOCK_SKEW_SECONDS;
+      const claims = accessTokenClaims({ iat, exp: iat + config.auth.accessTokenTtl });
+
+      expect(sut.toPrincipal(claims).issuedAt).toBe(iat);
+    });
+
+    it('refuses an iat beyond the clock skew ahead', () => {
+      const iat = clock.nowSeconds() + CLOCK_SKEW_SECONDS + 1;
+      const claims = accessTokenClaims({ iat, exp: iat + config.auth.accessTokenTtl });
+
+      expect(tokenErrorCode(() => sut.toPrincipal(claims))).toBe('bad_claims');
     });
   });
 

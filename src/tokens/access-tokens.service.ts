@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { KeyObject } from 'node:crypto';
+import { Clock, CLOCK_SKEW_SECONDS } from '../common/clock.js';
 import type { Config } from '../config/config.js';
 import { InjectConfig } from '../config/config.module.js';
 import { ALL_ROLES, Role } from '../common/role.enum.js';
@@ -12,7 +13,6 @@ import { TokenRevocationService } from './token-revocation.service.js';
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 /** Headers that would let a token name its own key: never honoured, always refused. */
 const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'crit'];
-const CLOCK_SKEW_SECONDS = 30;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface IssueAccessToken {
@@ -35,13 +35,14 @@ export class AccessTokensService {
   constructor(
     private readonly jwt: JwtService,
     private readonly keys: SigningKeysService,
+    private readonly clock: Clock,
     @InjectConfig() private readonly config: Config,
   ) {}
 
   issue(request: IssueAccessToken): IssuedAccessToken {
     const key = this.keys.activeKey();
     const jti = TokenRevocationService.newTokenId();
-    const issuedAt = Math.floor(Date.now() / 1000);
+    const issuedAt = this.clock.nowSeconds();
     const expiresIn = this.config.auth.accessTokenTtl;
     const claims: Omit<AccessTokenClaims, 'iss' | 'aud' | 'exp' | 'sub' | 'jti'> = {
       iat: issuedAt,
@@ -64,13 +65,17 @@ export class AccessTokensService {
     return { token, jti, expiresIn, issuedAt };
   }
 
-  /** The options every verification uses: pinned algorithms, issuer, audience, required expiry. */
+  /**
+   * What every verification hands the JWT library: pinned algorithms, issuer
+   * and audience. Expiry is left to `toPrincipal`, which reads the injected
+   * clock (the library would read its own) and allows no grace.
+   */
   get verifyOptions() {
     return {
       algorithms: [this.keys.algorithm, 'RS256', 'ES256', 'HS256'] as const,
       issuer: this.config.auth.issuer,
       audience: this.config.auth.audience,
-      clockTolerance: CLOCK_SKEW_SECONDS,
+      ignoreExpiration: true,
     };
   }
 
@@ -96,8 +101,9 @@ export class AccessTokensService {
 
   /**
    * Full verification outside the HTTP guard (introspection, revocation):
-   * signature, issuer, audience, expiry, then `toPrincipal`. Does not consult
-   * the blocklist; callers that need liveness ask `BlocklistService` too.
+   * signature, issuer, audience, then `toPrincipal` (expiry and the rest).
+   * Does not consult the blocklist; callers that need liveness ask
+   * `BlocklistService` too.
    */
   async verify(rawToken: string): Promise<Principal> {
     const key = await this.resolveKey(rawToken);
@@ -105,18 +111,12 @@ export class AccessTokensService {
     let payload: unknown;
     try {
       payload = this.jwt.verify(rawToken, {
+        ...options,
         publicKey: key as unknown as string,
         algorithms: [...options.algorithms],
-        issuer: options.issuer,
-        audience: options.audience,
-        clockTolerance: options.clockTolerance,
       });
-    } catch (error) {
-      const expired = (error as Error).name === 'TokenExpiredError';
-      throw new TokenError(
-        expired ? 'expired' : 'malformed',
-        expired ? 'token has expired' : 'invalid token',
-      );
+    } catch {
+      throw new TokenError('malformed', 'invalid token');
     }
     return this.toPrincipal(payload);
   }
@@ -132,15 +132,22 @@ export class AccessTokensService {
     }
   }
 
-  /** Checks what the JWT library leaves optional, and shapes the caller. */
+  /**
+   * Checks expiry and what the JWT library leaves optional, and shapes the
+   * caller. A token is refused from the second its `exp` names (RFC 7519
+   * §4.1.4), with no allowance: this server issued it by its own clock.
+   */
   toPrincipal(payload: unknown): Principal {
     const claims = payload as Partial<AccessTokenClaims>;
-    const now = Math.floor(Date.now() / 1000);
     if (typeof claims.exp !== 'number') throw new TokenError('bad_claims', 'token has no expiry');
-    if (typeof claims.iat !== 'number' || claims.iat > now + CLOCK_SKEW_SECONDS) {
+    if (this.clock.now() >= claims.exp * 1000) throw new TokenError('expired', 'token has expired');
+    if (
+      typeof claims.iat !== 'number' ||
+      claims.iat > this.clock.nowSeconds() + CLOCK_SKEW_SECONDS
+    ) {
       throw new TokenError('bad_claims', 'token issued in the future');
     }
-    if (claims.exp - claims.iat > this.config.auth.accessTokenTtl + CLOCK_SKEW_SECONDS) {
+    if (claims.exp - claims.iat > this.config.auth.accessTokenTtl) {
       throw new TokenError('bad_claims', 'token lifetime exceeds policy');
     }
     if (

@@ -1,12 +1,19 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import type { Store } from 'cache-manager';
+import { Clock, CLOCK_SKEW_SECONDS } from '../common/clock.js';
 import type { Config } from '../config/config.js';
 import { InjectConfig } from '../config/config.module.js';
-import { KeyValueStore } from '../redis/key-value-store.js';
+import { StoreFullError } from '../redis/expiring-memory-store.js';
+import { KeyValueStore, StoreUnavailableError } from '../redis/key-value-store.js';
 import { InjectKeyValueStore } from '../redis/redis.module.js';
 import { RefreshSessionsRepository } from './refresh-sessions.repository.js';
+import { RevokedAccessTokensRepository } from './revoked-access-tokens.repository.js';
 import { TokenCutoffsRepository } from './token-cutoffs.repository.js';
 
-const CLOCK_SKEW_MS = 60_000;
+const CLOCK_SKEW_MS = CLOCK_SKEW_SECONDS * 1000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Revoked token ids written to the store at once while rebuilding. */
+const REBUILD_BATCH = 1_000;
 
 export interface BlocklistSubject {
   tokenId: string;
@@ -21,20 +28,28 @@ export interface BlocklistSubject {
  * Revoked access-token ids, revoked sessions and per-user "not before"
  * cutoffs. Each entry lives only as long as a token it covers could. One
  * MGET answers a request; a missing marker key means the store lost its data
- * (flush, new Redis), and the entries are rebuilt from the database before
- * anything is answered.
+ * (flush, new Redis, restart in embedded mode), and the entries are rebuilt
+ * from the database before anything is answered.
+ *
+ * Every entry is a database row first (see `TokenRevocationService`). A full
+ * in-process store refuses new entries rather than forget old ones; until a
+ * refused entry would have expired, checks also ask the database.
  */
 @Injectable()
 export class BlocklistService implements OnModuleInit {
   private readonly logger = new Logger(BlocklistService.name);
   private readonly prefix: string;
   private rebuilding: Promise<void> | null = null;
+  /** Until this time (ms) the store may lack entries it refused: checks also read the database. */
+  private incompleteUntil = 0;
 
   constructor(
     @InjectKeyValueStore() private readonly kv: KeyValueStore,
     @InjectConfig() private readonly config: Config,
+    private readonly clock: Clock,
     private readonly sessions: RefreshSessionsRepository,
     private readonly cutoffs: TokenCutoffsRepository,
+    private readonly revokedTokens: RevokedAccessTokensRepository,
   ) {
     this.prefix = `${config.redis.keyPrefix}bl:`;
   }
@@ -44,27 +59,31 @@ export class BlocklistService implements OnModuleInit {
     await this.rebuildIfMissing().catch(() => undefined);
   }
 
-  /** Longest time a token issued now can stay valid. */
+  /** Longest time a token issued now can stay valid, for any clock within the skew. */
   private get coverMs(): number {
     return this.config.auth.accessTokenTtl * 1000 + CLOCK_SKEW_MS;
   }
 
+  private get incomplete(): boolean {
+    return this.clock.now() < this.incompleteUntil;
+  }
+
   async revokeToken(tokenId: string, expiresAtSeconds: number): Promise<void> {
-    const ttl = expiresAtSeconds * 1000 - Date.now() + CLOCK_SKEW_MS;
-    if (ttl > 0) await this.kv.run((store) => store.set(this.key('jti', tokenId), 1, ttl));
+    const ttl = expiresAtSeconds * 1000 - this.clock.now() + CLOCK_SKEW_MS;
+    if (ttl > 0) await this.write(ttl, (store) => store.set(this.key('jti', tokenId), 1, ttl));
   }
 
   async revokeSessions(sessionIds: string[]): Promise<void> {
     if (sessionIds.length === 0) return;
     const entries = sessionIds.map((id): [string, unknown] => [this.key('sid', id), 1]);
-    await this.kv.run((store) => store.mset(entries, this.coverMs));
+    await this.write(this.coverMs, (store) => store.mset(entries, this.coverMs));
   }
 
   /** Tokens of `subject` issued before `cutoff` are void; later ones are not. */
   async voidTokensBefore(subject: string, cutoff: Date): Promise<void> {
-    const remaining = cutoff.getTime() + this.coverMs - Date.now();
+    const remaining = cutoff.getTime() + this.coverMs - this.clock.now();
     if (remaining > 0) {
-      await this.kv.run((store) =>
+      await this.write(remaining, (store) =>
         store.set(this.key('nbf', subject), cutoff.getTime(), remaining),
       );
     }
@@ -79,17 +98,48 @@ export class BlocklistService implements OnModuleInit {
       this.markerKey,
     ];
     let values = await this.kv.run((store) => store.mget(...keys));
-    if (values[3] === undefined) {
+    if (values[3] === undefined && !this.incomplete) {
       // The marker is gone: the store lost its data. Rebuild before answering.
       await this.rebuildIfMissing();
       values = await this.kv.run((store) => store.mget(...keys));
     }
     const [jti, sid, notBefore] = values;
-    return (
+    if (
       jti !== undefined ||
       sid !== undefined ||
       (typeof notBefore === 'number' && token.issuedAtMs < notBefore)
-    );
+    ) {
+      return true;
+    }
+    return this.incomplete ? this.isRevokedInDatabase(token) : false;
+  }
+
+  /** The same three questions, asked of the database while the store is incomplete. */
+  private async isRevokedInDatabase(token: BlocklistSubject): Promise<boolean> {
+    try {
+      const [jti, sid, notBefore] = await Promise.all([
+        this.revokedTokens.isRevoked(token.tokenId),
+        token.sessionId ? this.sessions.isFamilyRevoked(token.sessionId) : false,
+        UUID.test(token.subject) ? this.cutoffs.findNotBefore(token.subject) : null,
+      ]);
+      return jti || sid || (notBefore !== null && token.issuedAtMs < notBefore.getTime());
+    } catch (error) {
+      // Fail closed, as when Redis cannot answer.
+      throw new StoreUnavailableError(`database: ${(error as Error).message}`);
+    }
+  }
+
+  /** Writes an entry; one the full in-process store refuses is read from the database instead. */
+  private async write(ttlMs: number, operation: (store: Store) => Promise<void>): Promise<void> {
+    try {
+      await this.kv.run(operation);
+    } catch (error) {
+      if (!(error instanceof StoreFullError)) throw error;
+      if (!this.incomplete) {
+        this.logger.warn(`${error.message}: revocation checks also read the database`);
+      }
+      this.incompleteUntil = Math.max(this.incompleteUntil, this.clock.now() + ttlMs);
+    }
   }
 
   private get markerKey(): string {
@@ -111,16 +161,23 @@ export class BlocklistService implements OnModuleInit {
   private async rebuild(): Promise<void> {
     const [marker] = await this.kv.run((store) => store.mget(this.markerKey));
     if (marker !== undefined) return;
-    const since = new Date(Date.now() - this.coverMs);
-    const [families, cutoffs] = await Promise.all([
-      this.sessions.findFamiliesRevokedSince(since),
-      this.cutoffs.findSince(since),
+    const now = this.clock.now();
+    const [families, cutoffs, tokens] = await Promise.all([
+      this.sessions.findFamiliesRevokedSince(new Date(now - this.coverMs)),
+      this.cutoffs.findSince(new Date(now - this.coverMs)),
+      this.revokedTokens.findExpiringAfter(new Date(now - CLOCK_SKEW_MS)),
     ]);
     await this.revokeSessions(families);
     for (const cutoff of cutoffs) await this.voidTokensBefore(cutoff.userId, cutoff.notBefore);
-    await this.kv.run((store) => store.set(this.markerKey, 1));
+    for (let start = 0; start < tokens.length; start += REBUILD_BATCH) {
+      const batch = tokens.slice(start, start + REBUILD_BATCH);
+      await Promise.all(
+        batch.map((row) => this.revokeToken(row.jti, row.expiresAt.getTime() / 1000)),
+      );
+    }
+    await this.write(this.coverMs, (store) => store.set(this.markerKey, 1));
     this.logger.log(
-      `blocklist rebuilt from the database: ${families.length} sessions, ${cutoffs.length} users`,
+      `blocklist rebuilt from the database: ${families.length} sessions, ${cutoffs.length} users, ${tokens.length} tokens`,
     );
   }
 }

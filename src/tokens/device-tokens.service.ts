@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { Clock, InjectClock } from '../common/clock.js';
+import { Clock } from '../common/clock.js';
 import { KEY_ENCRYPTION_SECRET } from './key-encryption-secret.js';
 
 /** A device stays known this long after its last successful sign-in (each one renews it). */
@@ -24,7 +24,7 @@ export class DeviceTokensService {
 
   constructor(
     @Inject(KEY_ENCRYPTION_SECRET) keyEncryptionSecret: string,
-    @InjectClock() private readonly clock: Clock,
+    private readonly clock: Clock,
   ) {
     this.key = Buffer.from(
       hkdfSync('sha256', keyEncryptionSecret, 'auth-server', 'device-token', 32),

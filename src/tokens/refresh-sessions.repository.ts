@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { IsNull, Not, Repository } from 'typeorm';
 import { RefreshSession } from './entities/refresh-session.entity.js';
 
 export type RevokeReason =
@@ -124,6 +124,10 @@ export class RefreshSessionsRepository {
       .where('session.revoked_at > :since', { since })
       .getRawMany<{ familyId: string }>();
     return rows.map((row) => row.familyId);
+  }
+
+  isFamilyRevoked(familyId: string): Promise<boolean> {
+    return this.sessions.exists({ where: { familyId, revokedAt: Not(IsNull()) } });
   }
 
   async deleteExpiredBefore(before: Date): Promise<number> {

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { CLOCK_SKEW_SECONDS } from '../common/clock.js';
 import type { Config, JwtAlgorithm } from '../config/config.js';
 import { InjectConfig } from '../config/config.module.js';
 import { SigningKey } from './entities/signing-key.entity.js';
@@ -17,8 +18,6 @@ export class KeyRotationRefusedError extends Error {
 
 /** How often every instance re-reads the key set, so a rotation anywhere is seen everywhere. */
 export const KEY_REFRESH_INTERVAL_MS = 5_000;
-/** Tolerated clock difference between instances and verifiers. */
-const CLOCK_SKEW_SECONDS = 60;
 
 /**
  * Signing keys live in the database, private parts sealed at rest. Each

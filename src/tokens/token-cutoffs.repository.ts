@@ -16,6 +16,11 @@ export class TokenCutoffsRepository {
     return result.affected ?? 0;
   }
 
+  async findNotBefore(userId: string): Promise<Date | null> {
+    const row = await this.cutoffs.findOne({ where: { userId } });
+    return row?.notBefore ?? null;
+  }
+
   findSince(since: Date): Promise<TokenCutoff[]> {
     return this.cutoffs.find({ where: { notBefore: MoreThan(since) } });
   }

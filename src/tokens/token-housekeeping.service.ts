@@ -1,5 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Clock, CLOCK_SKEW_SECONDS } from '../common/clock.js';
 import { RefreshSessionsRepository } from './refresh-sessions.repository.js';
+import { RevokedAccessTokensRepository } from './revoked-access-tokens.repository.js';
 import { SigningKeysRepository } from './signing-keys.repository.js';
 import { TokenCutoffsRepository } from './token-cutoffs.repository.js';
 
@@ -10,8 +12,9 @@ const KEEP_AFTER_EXPIRY_MS = 86_400_000;
 /**
  * Every rotation adds a row; this removes rows whose session ended more than
  * a day ago (spent rows of a live session are kept: they are what reveals
- * reuse), cutoffs older than any token they could void, and retired
- * signing keys that can no longer verify anything.
+ * reuse), cutoffs older than any token they could void, revoked token ids
+ * whose token has expired, and retired signing keys that can no longer
+ * verify anything.
  */
 @Injectable()
 export class TokenHousekeepingService implements OnModuleInit, OnModuleDestroy {
@@ -19,8 +22,10 @@ export class TokenHousekeepingService implements OnModuleInit, OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
+    private readonly clock: Clock,
     private readonly sessions: RefreshSessionsRepository,
     private readonly cutoffs: TokenCutoffsRepository,
+    private readonly revokedTokens: RevokedAccessTokensRepository,
     private readonly keys: SigningKeysRepository,
   ) {}
 
@@ -33,15 +38,21 @@ export class TokenHousekeepingService implements OnModuleInit, OnModuleDestroy {
   }
 
   async purge(): Promise<void> {
-    const before = new Date(Date.now() - KEEP_AFTER_EXPIRY_MS);
-    const [sessions, cutoffs, keys] = await Promise.all([
+    const now = this.clock.now();
+    const before = new Date(now - KEEP_AFTER_EXPIRY_MS);
+    const [sessions, cutoffs, tokens, keys] = await Promise.all([
       this.sessions.deleteExpiredBefore(before),
       this.cutoffs.deleteOlderThan(before),
+      // Past the token's expiry on every clock within the skew, the row covers nothing.
+      this.revokedTokens.deleteExpiredBefore(new Date(now - CLOCK_SKEW_SECONDS * 1000)),
       // Retired keys past the life of every token they signed (already out of the JWKS).
       this.keys.deleteExpired(),
     ]);
     if (keys > 0) this.logger.log(`deleted ${keys} expired signing keys`);
-    if (sessions + cutoffs > 0)
-      this.logger.log(`purged ${sessions} expired refresh tokens, ${cutoffs} old cutoffs`);
+    if (sessions + cutoffs + tokens > 0) {
+      this.logger.log(
+        `purged ${sessions} expired refresh tokens, ${cutoffs} old cutoffs, ${tokens} expired token revocations`,
+      );
+    }
   }
 }

@@ -4,12 +4,14 @@ import type { Principal } from './access-token.claims.js';
 import { BlocklistService } from './blocklist.service.js';
 import type { RevokeReason } from './refresh-sessions.repository.js';
 import { RefreshSessionsService } from './refresh-sessions.service.js';
+import { RevokedAccessTokensRepository } from './revoked-access-tokens.repository.js';
 import { TokenCutoffsRepository } from './token-cutoffs.repository.js';
 
 /**
- * Every revocation writes the durable fact (PostgreSQL) first and the fast
- * fact (blocklist) second, so a lost Redis can always be rebuilt and never
- * resurrects a token.
+ * Every revocation writes the durable fact (PostgreSQL: revoked sessions,
+ * user cutoffs, revoked token ids) first and the fast fact (blocklist)
+ * second, so a blocklist that loses its data (Redis flushed, embedded
+ * restart) is rebuilt from the database and never resurrects a token.
  */
 @Injectable()
 export class TokenRevocationService {
@@ -19,6 +21,7 @@ export class TokenRevocationService {
     private readonly blocklist: BlocklistService,
     private readonly sessions: RefreshSessionsService,
     private readonly cutoffs: TokenCutoffsRepository,
+    private readonly revokedTokens: RevokedAccessTokensRepository,
   ) {}
 
   /** Ends one session: its refresh tokens and its access tokens. */
@@ -55,9 +58,11 @@ export class TokenRevocationService {
     this.logger.log({ event: 'user.tokens_revoked', userId, reason });
   }
 
-  /** Revokes one access token (its jti) and nothing else. */
+  /** Revokes one access token (its jti) and nothing else; its session continues. */
   async revokeAccessToken(principal: Principal): Promise<void> {
+    await this.revokedTokens.insert(principal.tokenId, new Date(principal.expiresAt * 1000));
     await this.blocklist.revokeToken(principal.tokenId, principal.expiresAt);
+    this.logger.log({ event: 'access_token.revoked', tokenId: principal.tokenId });
   }
 
   /** A new token id whose embedded time (UUIDv7) orders it against user cutoffs to the millisecond. */

@@ -3,6 +3,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessTokensService } from './access-tokens.service.js';
 import { RefreshSession } from './entities/refresh-session.entity.js';
+import { RevokedAccessToken } from './entities/revoked-access-token.entity.js';
 import { SigningKey } from './entities/signing-key.entity.js';
 import { TokenCutoff } from './entities/token-cutoff.entity.js';
 import { BlocklistService } from './blocklist.service.js';
@@ -12,6 +13,7 @@ import { TokenCutoffsRepository } from './token-cutoffs.repository.js';
 import { TokenRevocationService } from './token-revocation.service.js';
 import { RefreshSessionsRepository } from './refresh-sessions.repository.js';
 import { RefreshSessionsService } from './refresh-sessions.service.js';
+import { RevokedAccessTokensRepository } from './revoked-access-tokens.repository.js';
 import { SigningKeysRepository } from './signing-keys.repository.js';
 import { SigningKeysService } from './signing-keys.service.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
@@ -20,7 +22,7 @@ import { TokenHousekeepingService } from './token-housekeeping.service.js';
 /** Token mechanics only: keys, access tokens, refresh sessions, revocation, device tokens. No HTTP, no users. */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([RefreshSession, SigningKey, TokenCutoff]),
+    TypeOrmModule.forFeature([RefreshSession, SigningKey, TokenCutoff, RevokedAccessToken]),
     JwtModule.register({}),
   ],
   providers: [
@@ -31,6 +33,7 @@ import { TokenHousekeepingService } from './token-housekeeping.service.js';
     RefreshSessionsRepository,
     RefreshSessionsService,
     TokenCutoffsRepository,
+    RevokedAccessTokensRepository,
     BlocklistService,
     TokenRevocationService,
     VerifiedTokenCache,

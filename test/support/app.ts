@@ -41,13 +41,41 @@ export interface StartOptions {
  * see each other's rows; embedded runs get their own data folder.
  */
 export async function startApp(options: StartOptions = {}): Promise<TestApp> {
+  const env = { ...(await testEnvironment(options.shareWith?.env)), ...options.env };
+  const dataDir = env.DATA_DIR!;
+  const app = await createApp(env, { logLevels: process.env.TEST_LOGS ? undefined : false });
+  const http = supertest(app.getHttpServer());
+  return {
+    app,
+    http,
+    env,
+    close: async () => {
+      const kv = app.get<KeyValueStore>(KEY_VALUE_STORE);
+      if (!options.shareWith && kv.client?.isReady) {
+        const keys = await kv.client.keys(`${env.REDIS_KEY_PREFIX}*`);
+        if (keys.length > 0) await kv.client.del(keys);
+      }
+      await app.close();
+      if (options.shareWith) return;
+      if (env.DATABASE_URL && env.DATABASE_SCHEMA)
+        await dropSchema(env.DATABASE_URL, env.DATABASE_SCHEMA);
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The environment of a test app: a data folder, schema and Redis key prefix
+ * of its own (or those of `shared`), fixed keys and issuer, and the first admin.
+ */
+export async function testEnvironment(
+  shared?: Record<string, string | undefined>,
+): Promise<Record<string, string | undefined>> {
   const id = randomBytes(5).toString('hex');
-  const shared = options.shareWith?.env;
-  const dataDir = shared?.DATA_DIR ?? (await mkdtemp(path.join(tmpdir(), 'auth-test-')));
-  const env: Record<string, string | undefined> = {
+  return {
     NODE_ENV: 'test',
     PORT: '0',
-    DATA_DIR: dataDir,
+    DATA_DIR: shared?.DATA_DIR ?? (await mkdtemp(path.join(tmpdir(), 'auth-test-'))),
     DATABASE_URL: realServices.databaseUrl,
     REDIS_URL: realServices.redisUrl,
     DATABASE_SCHEMA:
@@ -67,26 +95,6 @@ export async function startApp(options: StartOptions = {}): Promise<TestApp> {
     THROTTLE_REGISTER_IP: '100000/3600',
     THROTTLE_REFRESH_IP: '100000/60',
     THROTTLE_DEFAULT_IP: '1000000/60',
-    ...options.env,
-  };
-  const app = await createApp(env, { logLevels: process.env.TEST_LOGS ? undefined : false });
-  const http = supertest(app.getHttpServer());
-  return {
-    app,
-    http,
-    env,
-    close: async () => {
-      const kv = app.get<KeyValueStore>(KEY_VALUE_STORE);
-      if (!options.shareWith && kv.client?.isReady) {
-        const keys = await kv.client.keys(`${env.REDIS_KEY_PREFIX}*`);
-        if (keys.length > 0) await kv.client.del(keys);
-      }
-      await app.close();
-      if (options.shareWith) return;
-      if (env.DATABASE_URL && env.DATABASE_SCHEMA)
-        await dropSchema(env.DATABASE_URL, env.DATABASE_SCHEMA);
-      await rm(dataDir, { recursive: true, force: true });
-    },
   };
 }
 

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import supertest from 'supertest';
 import type { KeyValueStore } from '../../src/redis/key-value-store.js';
-import type { TestApp } from './app.js';
+import { testEnvironment, type TestApp } from './app.js';
 
 const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/src');
 
@@ -17,10 +17,14 @@ const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../d
  * CLI plugin, which documents DTO schemas from their types, so the document
  * that users get can only be checked here. `npm test` builds first (pretest).
  *
- * The environment is the one `startApp` gave `template` (so both stay in
- * step), with a data folder, schema and Redis key prefix of its own.
+ * The environment is the one `startApp` gave `template`, or the one it would
+ * give (so both stay in step), with a data folder, schema and Redis key
+ * prefix of its own, and `overrides` on top.
  */
-export async function startCompiledApp(template: TestApp): Promise<TestApp> {
+export async function startCompiledApp(
+  template?: TestApp,
+  overrides: Record<string, string> = {},
+): Promise<TestApp> {
   const factory = path.join(DIST, 'app.factory.js');
   if (!existsSync(factory)) {
     throw new Error(
@@ -34,11 +38,13 @@ export async function startCompiledApp(template: TestApp): Promise<TestApp> {
 
   const id = randomBytes(5).toString('hex');
   const dataDir = await mkdtemp(path.join(tmpdir(), 'auth-test-dist-'));
+  const base = template?.env ?? (await testEnvironment({ DATA_DIR: dataDir }));
   const env: Record<string, string | undefined> = {
-    ...template.env,
+    ...base,
     DATA_DIR: dataDir,
-    DATABASE_SCHEMA: template.env.DATABASE_URL ? `test_${id}` : undefined,
+    DATABASE_SCHEMA: base.DATABASE_URL ? `test_${id}` : undefined,
     REDIS_KEY_PREFIX: `test:${id}:`,
+    ...overrides,
   };
   const app: NestFastifyApplication = await createApp(env, {
     logLevels: process.env.TEST_LOGS ? undefined : false,

@@ -1,4 +1,5 @@
-import { IsOptional, IsString, Length } from 'class-validator';
+import { IsString, Length } from 'class-validator';
+import { IsOmittable } from '../../common/validation/fields.js';
 
 export class RefreshTokenDto {
   /** The refresh token from the last login or refresh. */
@@ -9,7 +10,7 @@ export class RefreshTokenDto {
 
 export class LogoutDto {
   /** Optional: also revoke the session this refresh token belongs to (if it is the caller's). */
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(1, 4096)
   refresh_token?: string;

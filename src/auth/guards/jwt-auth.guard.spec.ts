@@ -1,8 +1,8 @@
 import { HttpException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import jwt from 'jsonwebtoken';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AllowClientTokens } from '../../common/decorators/allow-client-tokens.decorator.js';
+import { Clock } from '../../common/clock.js';
 import { Public } from '../../common/decorators/public.decorator.js';
 import { BearerChallengeException } from '../../common/filters/problem-details.filter.js';
 import { StoreUnavailableError } from '../../redis/key-value-store.js';
@@ -70,7 +70,7 @@ describe(JwtAuthGuard.name, () => {
   describe('verified-token cache', () => {
     const token = withToken.headers.authorization.slice('Bearer '.length);
     const cachedGuard = (principal: Principal, revoked: boolean) => {
-      const cache = new VerifiedTokenCache();
+      const cache = new VerifiedTokenCache(new Clock());
       cache.set(token, principal);
       const strategy = {
         assertNotRevoked: async () => {
@@ -151,7 +151,7 @@ describe(JwtAuthGuard.name, () => {
       ],
       [
         'an expired token',
-        new jwt.TokenExpiredError('jwt expired', new Date()),
+        new TokenError('expired', 'token has expired'),
         'The access token has expired',
       ],
     ])('challenges %s with error="invalid_token"', async (_, info, detail) => {

@@ -93,11 +93,8 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
 function describe(failure: unknown, presented: boolean): string {
   if (!presented) return 'Missing bearer token';
   if (failure instanceof TokenError) {
-    return failure.code === 'revoked'
-      ? 'The access token has been revoked'
-      : 'The access token is invalid';
+    if (failure.code === 'revoked') return 'The access token has been revoked';
+    if (failure.code === 'expired') return 'The access token has expired';
   }
-  if (failure instanceof Error && failure.name === 'TokenExpiredError')
-    return 'The access token has expired';
   return 'The access token is invalid';
 }

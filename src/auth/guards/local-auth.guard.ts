@@ -4,6 +4,7 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
 import { ValidationFailedException } from '../../common/filters/problem-details.filter.js';
+import { assertObjectBody } from '../../common/validation/validation.pipe.js';
 import { LoginDto } from '../dto/login.dto.js';
 
 /**
@@ -14,6 +15,7 @@ import { LoginDto } from '../dto/login.dto.js';
 export class LocalAuthGuard extends AuthGuard('local') {
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
+    assertObjectBody(request.body);
     const dto = plainToInstance(LoginDto, request.body ?? {});
     const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
     if (errors.length > 0) {

@@ -13,9 +13,9 @@ export const extractBearer = ExtractJwt.fromAuthHeaderAsBearerToken();
 
 /**
  * Verifies access tokens: the key comes from our own set by kid (never from
- * the token), the algorithm is pinned to that key, issuer, audience and
- * expiry are checked by the JWT library, the rest by `toPrincipal`, and the
- * blocklist is consulted in one round trip.
+ * the token), the algorithm is pinned to that key, signature, issuer and
+ * audience are checked by the JWT library, expiry and the rest by
+ * `toPrincipal`, and the blocklist is consulted in one round trip.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
@@ -35,13 +35,13 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
         // A KeyObject: jsonwebtoken accepts it, and it is parsed once, not per request.
         accessTokens.resolveKey(rawToken).then((key) => done(null, key as unknown as string), done);
       },
-      ignoreExpiration: false,
-      // Top level, not in jsonWebTokenOptions: passport-jwt overwrites these three there (with undefined).
-      // Each key is further pinned to its own algorithm in keyForToken.
+      // Top level, not in jsonWebTokenOptions: passport-jwt overwrites these four there.
+      // Each key is further pinned to its own algorithm in keyForToken; expiry is
+      // checked in validate(), by toPrincipal, against the app's clock.
       algorithms: [...options.algorithms],
       issuer: options.issuer,
       audience: options.audience,
-      jsonWebTokenOptions: { clockTolerance: options.clockTolerance },
+      ignoreExpiration: options.ignoreExpiration,
       passReqToCallback: true,
     });
   }

@@ -1,7 +1,7 @@
 import { Transform } from 'class-transformer';
-import { IsOptional, IsString, Length } from 'class-validator';
+import { IsString, Length } from 'class-validator';
 import { Role } from '../../common/role.enum.js';
-import { IsRoleList } from '../../common/validation/fields.js';
+import { IsOmittable, IsRoleList } from '../../common/validation/fields.js';
 
 export class CreateClientDto {
   /** What the service is. @example billing-service */
@@ -11,7 +11,7 @@ export class CreateClientDto {
   name: string;
 
   /** Roles carried by the client's tokens (none by default). */
-  @IsOptional()
+  @IsOmittable()
   @IsRoleList()
   roles?: Role[];
 }

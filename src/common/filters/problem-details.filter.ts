@@ -58,8 +58,9 @@ interface FrameworkError {
 const FRAMEWORK_DETAIL: Record<string, string> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'Request body is too large',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported content type',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'Request body must not be empty for content type application/json',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'Content-Length does not match the body',
+  FST_ERR_BAD_URL: 'The URL is not valid percent-encoding',
+  FST_ERR_MAX_PARAM_LENGTH: 'A path parameter is too long',
 };
 
 const logger = new Logger('Errors');

@@ -10,8 +10,17 @@ import {
   Length,
   Matches,
   MaxLength,
+  ValidateIf,
 } from 'class-validator';
 import { Role } from '../role.enum.js';
+
+/**
+ * The field may be left out, but not sent as `null`. (`@IsOptional()` lets
+ * `null` through every other rule, and a null that reaches a NOT NULL column
+ * is a 500.) For fields that are really nullable, use `@IsOptional()`.
+ */
+export const IsOmittable = () =>
+  ValidateIf((_object: object, value: unknown) => value !== undefined);
 
 const trimmedLower = Transform(({ value }: { value: unknown }) =>
   typeof value === 'string' ? value.trim().normalize('NFKC').toLowerCase() : value,

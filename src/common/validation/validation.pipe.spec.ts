@@ -1,7 +1,9 @@
+import { BadRequestException } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsOptional, IsString, ValidateNested } from 'class-validator';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { AdminUpdateUserDto } from '../../users/dto/admin-update-user.dto.js';
 import { RegisterUserDto } from '../../users/dto/register-user.dto.js';
 import { caught } from '../../testing/factories.js';
 import { ValidationFailedException } from '../filters/problem-details.filter.js';
@@ -88,7 +90,20 @@ describe(createValidationPipe.name, () => {
     ]);
   });
 
-  it('refuses a body that is not an object', async () => {
-    await expect(asBody('just a string')).rejects.toBeInstanceOf(ValidationFailedException);
+  it('refuses null for a field that may only be left out, and accepts it left out', async () => {
+    const errors = await fieldErrors({ disabled: null }, AdminUpdateUserDto);
+
+    expect(errors.map((error) => error.field)).toEqual(['disabled']);
+    await expect(asBody({}, AdminUpdateUserDto)).resolves.toEqual({});
   });
+
+  it.each(['just a string', 42, true, null, [registration()]])(
+    'refuses a body that is not an object (%j) as a whole',
+    async (body) => {
+      const error = await caught(() => asBody(body));
+
+      expect(error).toBeInstanceOf(BadRequestException);
+      expect((error as BadRequestException).message).toBe('Request body must be a JSON object');
+    },
+  );
 });

@@ -1,4 +1,9 @@
-import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import {
+  ArgumentMetadata,
+  BadRequestException,
+  ValidationError,
+  ValidationPipe,
+} from '@nestjs/common';
 import { FieldError } from '../problem.js';
 import { ValidationFailedException } from '../filters/problem-details.filter.js';
 
@@ -20,11 +25,25 @@ function nulFields(value: unknown, path: string): string[] {
 }
 
 /**
+ * Our bodies are JSON objects. A string, number, array or `null` names no
+ * field, so it is refused as a whole rather than as a list of field errors.
+ */
+export function assertObjectBody(value: unknown): void {
+  if (value === undefined) return;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new BadRequestException('Request body must be a JSON object');
+  }
+}
+
+/**
  * Unknown fields are refused, not silently dropped: a client can never set a server field.
  * A NUL character anywhere in the input is a 400 here rather than a driver error (500) later.
  */
 class StrictValidationPipe extends ValidationPipe {
-  override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' && metadata.metatype && this.toValidate(metadata)) {
+      assertObjectBody(value);
+    }
     if (metadata.type !== 'custom') {
       const fields = nulFields(value, metadata.data ?? '');
       if (fields.length > 0) {
@@ -32,7 +51,7 @@ class StrictValidationPipe extends ValidationPipe {
           field,
           messages: [`${field || 'value'} must not contain NUL characters`],
         }));
-        return Promise.reject(new ValidationFailedException(errors));
+        throw new ValidationFailedException(errors);
       }
     }
     return super.transform(value, metadata);

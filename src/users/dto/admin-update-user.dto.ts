@@ -1,15 +1,15 @@
-import { IsBoolean, IsOptional } from 'class-validator';
+import { IsBoolean } from 'class-validator';
 import { Role } from '../../common/role.enum.js';
-import { IsRoleList } from '../../common/validation/fields.js';
+import { IsOmittable, IsRoleList } from '../../common/validation/fields.js';
 
 export class AdminUpdateUserDto {
   /** Replaces the user's roles. Every user keeps the `user` role. */
-  @IsOptional()
+  @IsOmittable()
   @IsRoleList()
   roles?: Role[];
 
   /** A disabled user cannot log in and their tokens stop working. */
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   disabled?: boolean;
 }
