@@ -42,7 +42,8 @@ export function testConfig(overrides: Environment = {}): Config {
 
 /** A clock that stands still until a test moves it. */
 export class FakeClock extends Clock {
-  constructor(private time = Date.now()) {
+  /** Starts on a whole second, as JWT and device-token times are written. */
+  constructor(private time = Math.floor(Date.now() / 1000) * 1000) {
     super();
   }
 
