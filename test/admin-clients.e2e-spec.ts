@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, type TestApp } from './support/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   adminTokens,
   bearer,
@@ -8,19 +7,15 @@ import {
   invalidFields,
   type Tokens,
 } from './support/factories.js';
+import { useTestApp } from './support/test-app.js';
 
 /** Bad input on the admin endpoints for service clients and sessions: a clear 4xx, nothing stored. */
 describe('admin clients and sessions: bad input', () => {
-  let t: TestApp;
+  const t = useTestApp();
   let admin: Tokens;
 
   beforeAll(async () => {
-    t = await startApp();
     admin = await adminTokens(t.http);
-  });
-
-  afterAll(async () => {
-    await t?.close();
   });
 
   const clientNames = async () =>

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, startApp, TestApp } from './support/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN } from './support/app.js';
 import {
   adminTokens,
   bearer,
@@ -12,19 +12,16 @@ import {
   register,
   signUp,
 } from './support/factories.js';
+import { useTestApp } from './support/test-app.js';
 
 describe('admin user management', () => {
-  let t: TestApp;
+  const t = useTestApp();
   let admin: string;
   let adminId: string;
 
   beforeAll(async () => {
-    t = await startApp();
     admin = (await adminTokens(t.http)).access_token;
     adminId = (await t.http.get('/users/me').set(bearer(admin)).expect(200)).body.id;
-  });
-  afterAll(async () => {
-    await t?.close();
   });
 
   const asAdmin = {
@@ -364,6 +361,10 @@ describe('admin user management', () => {
         401,
       );
       expectProblem(await asAdmin.delete(`/admin/users/${user.id}`), 404);
+      // Its sessions went with it (the foreign key cascades), not only its access.
+      expect(await t.sql('SELECT id FROM refresh_sessions WHERE user_id = $1', [user.id])).toEqual(
+        [],
+      );
 
       await register(t.http, {
         email: user.email,

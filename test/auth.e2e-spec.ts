@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, TestApp } from './support/app.js';
+import { describe, expect, it } from 'vitest';
 import { bearer, login, newUser, register, signUp } from './support/factories.js';
+import { useTestApp } from './support/test-app.js';
 
 describe('sign-up and sign-in', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startApp();
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp();
 
   it('registers a user and never returns the password hash', async () => {
     const user = newUser({ email: 'Mixed.Case@Example.COM' });

@@ -1,21 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, type TestApp } from './support/app.js';
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from './support/test-app.js';
 
 const ALLOWED = 'https://app.example.com';
 
 describe('CORS', () => {
-  let withCors: TestApp;
-  let withoutCors: TestApp;
-
-  beforeAll(async () => {
-    withCors = await startApp({ env: { CORS_ORIGINS: `${ALLOWED}, https://admin.example.com` } });
-    withoutCors = await startApp();
-  });
-
-  afterAll(async () => {
-    await withCors?.close();
-    await withoutCors?.close();
-  });
+  const withCors = useTestApp({ env: { CORS_ORIGINS: `${ALLOWED}, https://admin.example.com` } });
+  const withoutCors = useTestApp();
 
   it('answers a preflight from an allowed origin, allowing the Authorization header', async () => {
     const response = await withCors.http

@@ -1,8 +1,9 @@
 import jwt from 'jsonwebtoken';
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, TestApp } from './support/app.js';
+import { describe, expect, it } from 'vitest';
+import type { RunningApp } from './support/app.js';
 import { bearer, decodeJwt, signUp } from './support/factories.js';
+import { useTestApp } from './support/test-app.js';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
 
@@ -11,7 +12,7 @@ interface Jwks {
 }
 
 /** What another service does: pick the key by kid from the JWKS and verify offline. */
-function verifyOffline(token: string, jwks: Jwks, app: TestApp, algorithm: jwt.Algorithm) {
+function verifyOffline(token: string, jwks: Jwks, app: RunningApp, algorithm: jwt.Algorithm) {
   const { header } = decodeJwt(token);
   const jwk = jwks.keys.find((key) => key.kid === header.kid);
   if (!jwk) throw new Error(`no JWKS key with kid ${String(header.kid)}`);
@@ -24,13 +25,7 @@ function verifyOffline(token: string, jwks: Jwks, app: TestApp, algorithm: jwt.A
 
 describe('discovery: JWKS and openid-configuration', () => {
   describe('RS256 (the default)', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await startApp();
-    });
-    afterAll(async () => {
-      await t?.close();
-    });
+    const t = useTestApp();
 
     it('publishes RSA public keys only', async () => {
       const response = await t.http.get('/.well-known/jwks.json').expect(200);
@@ -95,13 +90,7 @@ describe('discovery: JWKS and openid-configuration', () => {
   });
 
   describe('ES256', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await startApp({ env: { JWT_ALGORITHM: 'ES256' } });
-    });
-    afterAll(async () => {
-      await t?.close();
-    });
+    const t = useTestApp({ env: { JWT_ALGORITHM: 'ES256' } });
 
     it('publishes an EC P-256 key and issues tokens that verify with it', async () => {
       const jwks = (await t.http.get('/.well-known/jwks.json').expect(200)).body as Jwks;
@@ -132,13 +121,7 @@ describe('discovery: JWKS and openid-configuration', () => {
   });
 
   describe('HS256', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await startApp({ env: { JWT_ALGORITHM: 'HS256' } });
-    });
-    afterAll(async () => {
-      await t?.close();
-    });
+    const t = useTestApp({ env: { JWT_ALGORITHM: 'HS256' } });
 
     it('publishes no keys (a shared secret is never published) and still signs users in', async () => {
       const jwks = await t.http.get('/.well-known/jwks.json').expect(200);

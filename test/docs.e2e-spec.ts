@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, TestApp } from './support/app.js';
-import { startCompiledApp } from './support/compiled-app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type AppRoute, appRoutes, openApiPath } from './support/factories.js';
+import { useTestApp } from './support/test-app.js';
 
 interface Operation {
   summary?: string;
@@ -24,14 +23,9 @@ const operationOf = (doc: OpenApiDocument, route: AppRoute) =>
   doc.paths[openApiPath(route.path)]?.[route.method.toLowerCase()];
 
 describe('API documentation', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    // With METRICS_TOKEN, so that /metrics exists and is documented like the others.
-    t = await startApp({ env: { METRICS_TOKEN: randomBytes(32).toString('base64url') } });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  // With METRICS_TOKEN, so that /metrics exists and is documented like the others.
+  const env = { METRICS_TOKEN: randomBytes(32).toString('base64url') };
+  const t = useTestApp({ env });
 
   it('serves Swagger UI at /docs', async () => {
     const response = await t.http.get('/docs').expect(200);
@@ -50,16 +44,12 @@ describe('API documentation', () => {
 
   // The build is what `npm start` serves; only it carries the CLI plugin's schemas and doc comments.
   describe('as built by `nest build`', () => {
-    let built: TestApp;
+    const built = useTestApp({ compiled: true, env });
     let doc: OpenApiDocument;
     let routes: AppRoute[];
     beforeAll(async () => {
-      built = await startCompiledApp(t);
       doc = (await built.http.get('/docs-json').expect(200)).body as OpenApiDocument;
       routes = appRoutes(built.app);
-    });
-    afterAll(async () => {
-      await built?.close();
     });
 
     it('documents every route with a summary and a tag', () => {

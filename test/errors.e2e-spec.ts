@@ -1,8 +1,8 @@
 import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { Response } from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Clock } from '../src/common/clock.js';
 import { SigningKeysService } from '../src/tokens/signing-keys.service.js';
-import { startApp, TestApp } from './support/app.js';
 import {
   adminTokens,
   bearer,
@@ -13,23 +13,20 @@ import {
   signUp,
   type SignedInUser,
 } from './support/factories.js';
+import { useTestApp } from './support/test-app.js';
 
 /** What must never reach a client: library error names, stack frames, SQL, source paths. */
 const LEAKS =
   /QueryFailedError|TypeORMError|EntityNotFound|\bstack\b|\n\s*at |\bat .+:\d+:\d+|SELECT |INSERT INTO|UPDATE "|node_modules|\.[jt]s:\d+/;
 
 describe('errors, limits and token refusal', () => {
-  let t: TestApp;
+  const t = useTestApp();
   let user: SignedInUser;
   let admin: string;
 
   beforeAll(async () => {
-    t = await startApp();
     user = await signUp(t.http);
     admin = (await adminTokens(t.http)).access_token;
-  });
-  afterAll(async () => {
-    await t?.close();
   });
 
   describe('one problem+json body for every error', () => {
@@ -103,7 +100,7 @@ describe('errors, limits and token refusal', () => {
     let jwksKid: string;
     let claims: Record<string, unknown>;
     const header = () => ({ alg: 'RS256', typ: 'at+jwt', kid: serverKey.kid });
-    const now = () => Math.floor(Date.now() / 1000);
+    const now = () => t.app.get(Clock).nowSeconds();
 
     beforeAll(async () => {
       serverKey = t.app.get(SigningKeysService).activeKey();

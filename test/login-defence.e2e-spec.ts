@@ -1,10 +1,12 @@
 import type supertest from 'supertest';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Clock } from '../src/common/clock.js';
-import { realServices, startApp, TestApp } from './support/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { realServices } from './support/app.js';
 import {
   bearer,
+  DEVICE_COOKIE,
+  deviceCookieOf,
   expectProblem,
+  expectRetryAfter,
   invalidFields,
   NewUser,
   newUser,
@@ -12,6 +14,7 @@ import {
   Tokens,
 } from './support/factories.js';
 import { meStatus, refreshStatus } from './support/lifecycle.js';
+import { type TestClock, useTestApp } from './support/test-app.js';
 
 /**
  * Issue 7, points 2 to 4: sign-in attempts are counted before the password
@@ -21,7 +24,6 @@ import { meStatus, refreshStatus } from './support/lifecycle.js';
 
 type Http = ReturnType<typeof supertest>;
 
-const DEVICE_COOKIE = '__Secure-device-token';
 const WRONG = 'wrong-password-123';
 
 interface Device {
@@ -40,18 +42,6 @@ function passwordGrant(http: Http, username: string, password: string) {
   return http.post('/auth/token').type('form').send({ grant_type: 'password', username, password });
 }
 
-/** The device cookie a response sets: its value and its attributes, lower-cased. */
-function deviceCookieOf(response: supertest.Response): { value: string; attributes: string[] } {
-  const cookies = ([] as string[]).concat(response.headers['set-cookie'] ?? []);
-  const cookie = cookies.find((line) => line.startsWith(`${DEVICE_COOKIE}=`));
-  expect(cookie, 'Set-Cookie for the device token').toBeDefined();
-  const [pair, ...attributes] = cookie!.split(';').map((part) => part.trim());
-  return {
-    value: pair.slice(DEVICE_COOKIE.length + 1),
-    attributes: attributes.map((a) => a.toLowerCase()),
-  };
-}
-
 /** Registers a user and signs in once, which makes this test client a known device of theirs. */
 async function knownDevice(http: Http): Promise<{ user: NewUser; tokens: Tokens; device: string }> {
   const user = await register(http, newUser());
@@ -59,33 +49,12 @@ async function knownDevice(http: Http): Promise<{ user: NewUser; tokens: Tokens;
   return { user, tokens: response.body as Tokens, device: deviceCookieOf(response).value };
 }
 
-/** A 429 that says when to come back, in whole seconds. */
-function retryAfterOf(response: supertest.Response): number {
-  expect(response.status, response.text).toBe(429);
-  expect(response.headers['retry-after']).toMatch(/^\d+$/);
-  return Number(response.headers['retry-after']);
-}
-
 async function failLogins(http: Http, username: string, count: number, device: Device = {}) {
   for (let i = 0; i < count; i++) await login(http, username, WRONG, device).expect(401);
 }
 
-/** Moves the app's clock forward without waiting (the attempt counters read it, in both stores). */
-function clockOf(t: TestApp): { advance(seconds: number): void } {
-  let offset = 0;
-  const clock = t.app.get(Clock);
-  vi.spyOn(clock, 'now').mockImplementation(() => Date.now() + offset);
-  return { advance: (seconds) => (offset += seconds * 1000) };
-}
-
 describe('point 2: every attempt is counted before its password is checked', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startApp({ env: { THROTTLE_LOGIN_ACCOUNT: '5/60' } });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp({ env: { THROTTLE_LOGIN_ACCOUNT: '5/60' } });
 
   it('checks at most 5 of 40 concurrent wrong-password logins for one account; the other 35 get 429 with Retry-After', async () => {
     const user = await register(t.http);
@@ -99,8 +68,7 @@ describe('point 2: every attempt is counted before its password is checked', () 
     const refused = responses.filter((response) => response.status === 429);
     expect(refused).toHaveLength(35);
     for (const response of refused) {
-      expect(retryAfterOf(response)).toBeGreaterThan(0);
-      expect(retryAfterOf(response)).toBeLessThanOrEqual(60);
+      expectRetryAfter(response, 60);
       expectProblem(response, 429);
     }
   });
@@ -125,17 +93,9 @@ describe('point 2: every attempt is counted before its password is checked', () 
 describe.runIf(realServices.databaseUrl && realServices.redisUrl)(
   'point 2 across two instances sharing PostgreSQL and Redis',
   () => {
-    let a: TestApp;
-    let b: TestApp;
-    beforeAll(async () => {
-      const env = { THROTTLE_LOGIN_ACCOUNT: '5/60' };
-      a = await startApp({ env });
-      b = await startApp({ shareWith: a, env });
-    });
-    afterAll(async () => {
-      await b?.close();
-      await a?.close();
-    });
+    const env = { THROTTLE_LOGIN_ACCOUNT: '5/60' };
+    const a = useTestApp({ env });
+    const b = useTestApp({ env, shareWith: a });
 
     it('checks at most 5 of 40 concurrent wrong-password logins split across both instances', async () => {
       const user = await register(a.http);
@@ -147,35 +107,31 @@ describe.runIf(realServices.databaseUrl && realServices.redisUrl)(
       expect(responses.filter((response) => response.status === 401)).toHaveLength(5);
       const refused = responses.filter((response) => response.status === 429);
       expect(refused).toHaveLength(35);
-      for (const response of refused) expect(retryAfterOf(response)).toBeGreaterThan(0);
+      for (const response of refused) expectRetryAfter(response);
     });
 
     it('lets a device token issued by one instance keep its owner signing in on the other', async () => {
       const { user, device } = await knownDevice(a.http);
       await failLogins(b.http, user.username, 5);
 
-      retryAfterOf(await login(a.http, user.username, user.password));
+      expectRetryAfter(await login(a.http, user.username, user.password));
       await login(b.http, user.username, user.password, { header: device }).expect(200);
     });
   },
 );
 
 describe('point 3: device tokens instead of a lock anyone can trigger', () => {
-  let t: TestApp;
-  let clock: { advance(seconds: number): void };
-  beforeAll(async () => {
-    t = await startApp({
-      env: {
-        THROTTLE_LOGIN_ACCOUNT: '3/60',
-        THROTTLE_LOGIN_DEVICE: '3/60',
-        THROTTLE_LOGIN_LOCK_MAX: '200',
-      },
-    });
-    clock = clockOf(t);
+  const t = useTestApp({
+    env: {
+      THROTTLE_LOGIN_ACCOUNT: '3/60',
+      THROTTLE_LOGIN_DEVICE: '3/60',
+      THROTTLE_LOGIN_LOCK_MAX: '200',
+    },
   });
-  afterAll(async () => {
-    vi.restoreAllMocks();
-    await t?.close();
+  // Lock windows pass without waiting: the attempt counters read the app's clock, in both stores.
+  let clock: TestClock;
+  beforeAll(() => {
+    clock = t.clock();
   });
 
   it('sets the device token on sign-in as an HttpOnly, Secure, SameSite=Strict cookie for /auth only, never in the body', async () => {
@@ -217,7 +173,7 @@ describe('point 3: device tokens instead of a lock anyone can trigger', () => {
       device,
     );
 
-    expect(retryAfterOf(stranger)).toBe(60);
+    expect(expectRetryAfter(stranger)).toBe(60);
     expect([byHeader.status, byCookie.status, byGrant.status]).toEqual([200, 200, 200]);
   });
 
@@ -235,8 +191,8 @@ describe('point 3: device tokens instead of a lock anyone can trigger', () => {
     ];
 
     for (const forged of forgeries) {
-      retryAfterOf(await login(t.http, user.username, user.password, { header: forged }));
-      retryAfterOf(await login(t.http, user.username, user.password, { cookie: forged }));
+      expectRetryAfter(await login(t.http, user.username, user.password, { header: forged }));
+      expectRetryAfter(await login(t.http, user.username, user.password, { cookie: forged }));
     }
   });
 
@@ -252,8 +208,8 @@ describe('point 3: device tokens instead of a lock anyone can trigger', () => {
       header: `${device}${'A'.repeat(5000)}`,
     });
 
-    retryAfterOf(malformed);
-    retryAfterOf(oversized);
+    expectRetryAfter(malformed);
+    expectRetryAfter(oversized);
   });
 
   it('does not let a device token of account A help on account B', async () => {
@@ -261,7 +217,7 @@ describe('point 3: device tokens instead of a lock anyone can trigger', () => {
     const b = await knownDevice(t.http);
     await failLogins(t.http, b.user.username, 3);
 
-    retryAfterOf(await login(t.http, b.user.username, b.user.password, { header: a.device }));
+    expectRetryAfter(await login(t.http, b.user.username, b.user.password, { header: a.device }));
     await login(t.http, a.user.username, a.user.password, { header: a.device }).expect(200);
   });
 
@@ -270,7 +226,7 @@ describe('point 3: device tokens instead of a lock anyone can trigger', () => {
     let current = device;
     for (let round = 0; round < 3; round++) {
       await failLogins(t.http, user.username, 3);
-      retryAfterOf(await login(t.http, user.username, user.password));
+      expectRetryAfter(await login(t.http, user.username, user.password));
       const response = await login(t.http, user.username, user.password, { header: current });
       expect(response.status).toBe(200);
       current = deviceCookieOf(response).value;
@@ -284,7 +240,7 @@ describe('point 3: device tokens instead of a lock anyone can trigger', () => {
     await failLogins(t.http, user.username, 3, { header: device });
 
     expect(
-      retryAfterOf(await login(t.http, user.username, user.password, { header: device })),
+      expectRetryAfter(await login(t.http, user.username, user.password, { header: device })),
     ).toBe(60);
     await login(t.http, user.username, user.password, { header: other.value }).expect(200);
     // The device's failures were its own: clients without a token still have their allowance.
@@ -296,7 +252,7 @@ describe('point 3: device tokens instead of a lock anyone can trigger', () => {
     const waits: number[] = [];
     for (let round = 0; round < 4; round++) {
       await failLogins(t.http, user.username, 3);
-      waits.push(retryAfterOf(await login(t.http, user.username, user.password)));
+      waits.push(expectRetryAfter(await login(t.http, user.username, user.password)));
       clock.advance(waits[round]);
     }
 
@@ -310,7 +266,7 @@ describe('point 3: device tokens instead of a lock anyone can trigger', () => {
     for (let i = 0; i < 6; i++) await login(t.http, user.username, user.password).expect(200);
 
     await failLogins(t.http, user.username, 1);
-    retryAfterOf(await login(t.http, user.username, user.password));
+    expectRetryAfter(await login(t.http, user.username, user.password));
   });
 
   it('counts failures under the username, the email and any case as one account', async () => {
@@ -319,7 +275,7 @@ describe('point 3: device tokens instead of a lock anyone can trigger', () => {
     await login(t.http, user.email.toUpperCase(), WRONG).expect(401);
     await passwordGrant(t.http, user.username.toUpperCase(), WRONG).expect(400);
 
-    retryAfterOf(await login(t.http, user.email, user.password));
+    expectRetryAfter(await login(t.http, user.email, user.password));
   });
 
   it('answers for an unknown account exactly as for a real one', async () => {
@@ -349,13 +305,7 @@ describe('point 3: device tokens instead of a lock anyone can trigger', () => {
 });
 
 describe('point 4: the current password of a password change is a sign-in too', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startApp({ env: { THROTTLE_LOGIN_ACCOUNT: '3/60' } });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp({ env: { THROTTLE_LOGIN_ACCOUNT: '3/60' } });
 
   const changePassword = (
     accessToken: string,
@@ -391,7 +341,7 @@ describe('point 4: the current password of a password change is a sign-in too', 
     const guess = await changePassword(tokens.access_token, WRONG, user);
 
     expectProblem(guess, 401);
-    retryAfterOf(await login(t.http, user.username, user.password));
+    expectRetryAfter(await login(t.http, user.username, user.password));
     await login(t.http, user.username, user.password, { header: device }).expect(200);
   });
 
@@ -401,7 +351,7 @@ describe('point 4: the current password of a password change is a sign-in too', 
 
     const response = await changePassword(tokens.access_token, user.password, user);
 
-    expect(retryAfterOf(response)).toBeLessThanOrEqual(60);
+    expect(expectRetryAfter(response)).toBeLessThanOrEqual(60);
     expectProblem(response, 429);
     expect(await meStatus(t.http, tokens.access_token)).toBe(200);
   });

@@ -3,10 +3,11 @@ import http from 'node:http';
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MetricsListener } from '../src/metrics/metrics-listener.js';
-import { realServices, startApp, TestApp } from './support/app.js';
+import { realServices } from './support/app.js';
 import { BuiltServer, runBuiltCli } from './support/built-server.js';
 import { bearer, expectProblem, signUp } from './support/factories.js';
-import { freePort } from './support/lifecycle.js';
+import { freePort } from './support/net.js';
+import { useTestApp } from './support/test-app.js';
 
 /**
  * Issue 7, point 6: /metrics is served only to METRICS_TOKEN on the main
@@ -40,13 +41,7 @@ const requestCount = (text: string, route: string) =>
     .reduce((sum, { value }) => sum + value, 0);
 
 describe('/metrics with neither METRICS_TOKEN nor METRICS_PORT', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startApp();
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp();
 
   it('answers 404 with a problem body, whatever credential is sent', async () => {
     const user = await signUp(t.http);
@@ -70,13 +65,7 @@ describe('/metrics with neither METRICS_TOKEN nor METRICS_PORT', () => {
 
 describe('/metrics with METRICS_TOKEN', () => {
   const token = newToken();
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startApp({ env: { METRICS_TOKEN: token } });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp({ env: { METRICS_TOKEN: token } });
 
   it('answers 401 with a Bearer challenge and no metrics without a token', async () => {
     const response = await t.http.get('/metrics');
@@ -127,27 +116,23 @@ describe('/metrics with METRICS_TOKEN', () => {
 });
 
 describe('/metrics with METRICS_PORT', () => {
-  let t: TestApp | undefined;
   let port: number;
   let listener: ReturnType<typeof supertest>;
   beforeAll(async () => {
     port = await freePort();
-    t = await startApp({ env: { METRICS_PORT: String(port) } });
     listener = supertest(`http://127.0.0.1:${port}`);
   });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp({ env: () => ({ METRICS_PORT: String(port) }) });
 
   it('serves /metrics on 127.0.0.1 (the default METRICS_HOST) without a token', async () => {
-    await t!.http.get('/health/live').expect(200);
+    await t.http.get('/health/live').expect(200);
 
     const response = await listener.get('/metrics');
 
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(requestCount(response.text, '/health/live')).toBe(1);
-    expect(t!.app.get(MetricsListener).address).toMatchObject({ address: '127.0.0.1', port });
+    expect(t.app.get(MetricsListener).address).toMatchObject({ address: '127.0.0.1', port });
   });
 
   it('serves nothing else there, with the problem shape', async () => {
@@ -157,12 +142,11 @@ describe('/metrics with METRICS_PORT', () => {
   });
 
   it('is not served on the main port', async () => {
-    expectProblem(await t!.http.get('/metrics'), 404);
+    expectProblem(await t.http.get('/metrics'), 404);
   });
 
   it('stops listening when the app closes', async () => {
-    await t!.close();
-    t = undefined;
+    await t.stop();
 
     await expect(listener.get('/metrics')).rejects.toThrow(/ECONNREFUSED/);
   });
@@ -187,12 +171,11 @@ describe.runIf(realServices.databaseUrl && realServices.redisUrl)(
     const token = newToken();
     const sent = 20;
     // Provides the schema (migrated), the Redis prefix and the clean-up; the server shares them.
-    let template: TestApp;
+    const template = useTestApp();
     let server: BuiltServer | undefined;
     let port: number;
     let metricsPort: number;
     beforeAll(async () => {
-      template = await startApp();
       [port, metricsPort] = [await freePort(), await freePort()];
       server = BuiltServer.start({
         ...template.env,
@@ -209,7 +192,6 @@ describe.runIf(realServices.databaseUrl && realServices.redisUrl)(
     });
     afterAll(async () => {
       await server?.stop();
-      await template?.close();
     });
 
     it('sums the requests of both workers on the main port (METRICS_TOKEN)', async () => {

@@ -1,9 +1,9 @@
 import type supertest from 'supertest';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { OAuthClientsService } from '../src/clients/oauth-clients.service.js';
+import { Clock } from '../src/common/clock.js';
 import { SigningKeysService } from '../src/tokens/signing-keys.service.js';
-import { startApp, TestApp } from './support/app.js';
 import {
   adminTokens,
   bearer,
@@ -14,6 +14,7 @@ import {
   Tokens,
 } from './support/factories.js';
 import { basicAuth, meStatus, refreshStatus, sessionIdOf } from './support/lifecycle.js';
+import { useTestApp } from './support/test-app.js';
 
 /** Issue 3, point 5: the RFC 6749 token endpoint, RFC 7009 revocation, RFC 7662 introspection. */
 
@@ -39,7 +40,7 @@ const swaggerPasswordForm = (user: { username: string; password: string }) =>
   `grant_type=password&scope=&username=${encodeURIComponent(user.username)}&password=${encodeURIComponent(user.password)}`;
 
 describe('OAuth2 endpoints', () => {
-  let t: TestApp;
+  const t = useTestApp();
   let admin: Tokens;
   let client: Client;
 
@@ -62,12 +63,8 @@ describe('OAuth2 endpoints', () => {
   }
 
   beforeAll(async () => {
-    t = await startApp();
     admin = await adminTokens(t.http);
     client = await createClient('introspection-tests');
-  });
-  afterAll(async () => {
-    await t?.close();
   });
 
   describe('POST /auth/token, grant_type=password', () => {
@@ -447,7 +444,7 @@ describe('OAuth2 endpoints', () => {
         .send({ refresh_token: rotated.tokens.refresh_token })
         .expect(200);
       const live = await signUp(t.http);
-      const now = Math.floor(Date.now() / 1000);
+      const now = t.app.get(Clock).nowSeconds();
       const sid = sessionIdOf(live.tokens.access_token);
       const expired = forgeWithServerKey(live, sid, now - 600, now - 300);
       // The same forgery with live times is active, so it is the expiry that makes the other inactive.

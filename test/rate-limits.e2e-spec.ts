@@ -1,7 +1,15 @@
-import type supertest from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { realServices, startApp, TestApp } from './support/app.js';
-import { bearer, expectProblem, newUser, register, Tokens } from './support/factories.js';
+import { describe, expect, it } from 'vitest';
+import { realServices, type RunningApp } from './support/app.js';
+import {
+  bearer,
+  deviceCookieOf,
+  expectProblem,
+  expectRetryAfter,
+  newUser,
+  register,
+  Tokens,
+} from './support/factories.js';
+import { useTestApp } from './support/test-app.js';
 
 /**
  * Issue 3, point 7: rate limits per account and per client IP, configurable,
@@ -10,33 +18,8 @@ import { bearer, expectProblem, newUser, register, Tokens } from './support/fact
  * client IP behind proxies (TRUST_PROXY) cannot be chosen by the client.
  */
 
-/** The device token a successful sign-in sets as a cookie. */
-function deviceTokenOf(response: supertest.Response): string {
-  const cookies = ([] as string[]).concat(response.headers['set-cookie'] ?? []);
-  const cookie = cookies.find((line) => line.startsWith('__Secure-device-token='));
-  expect(cookie).toBeDefined();
-  return cookie!.split(';')[0].split('=')[1];
-}
-
-/** A 429 that says when to come back: an integer number of seconds, at most the window. */
-function expectRetryAfter(response: supertest.Response, windowSeconds: number): number {
-  expect(response.status, response.text).toBe(429);
-  const header = response.headers['retry-after'];
-  expect(header, 'Retry-After').toMatch(/^\d+$/);
-  const seconds = Number(header);
-  expect(seconds).toBeGreaterThan(0);
-  expect(seconds).toBeLessThanOrEqual(windowSeconds);
-  return seconds;
-}
-
 describe('per-account login limit and the default per-IP limit (client IP from the socket)', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startApp({ env: { THROTTLE_LOGIN_ACCOUNT: '3/60', THROTTLE_DEFAULT_IP: '5/60' } });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp({ env: { THROTTLE_LOGIN_ACCOUNT: '3/60', THROTTLE_DEFAULT_IP: '5/60' } });
 
   const attempt = (username: string, password: string, forwardedFor?: string) => {
     const request = t.http.post('/auth/login');
@@ -58,7 +41,7 @@ describe('per-account login limit and the default per-IP limit (client IP from t
     expectProblem(response, 429);
     // The owner's device, known from the earlier sign-in, is not locked by those failures.
     await attempt(user.username, user.password)
-      .set('X-Device-Token', deviceTokenOf(known))
+      .set('X-Device-Token', deviceCookieOf(known).value)
       .expect(200);
   });
 
@@ -138,32 +121,25 @@ describe('per-account login limit and the default per-IP limit (client IP from t
 });
 
 /** The `ip` the session of this access token recorded. */
-async function sessionIp(t: TestApp, tokens: Tokens): Promise<string | null> {
+async function sessionIp(t: RunningApp, tokens: Tokens): Promise<string | null> {
   const response = await t.http.get('/auth/sessions').set(bearer(tokens.access_token)).expect(200);
   const sessions = response.body as { ip: string | null; current: boolean }[];
   return sessions.find((session) => session.current)!.ip;
 }
 
 describe('per-IP limits by category (TRUST_PROXY=1: the client IP is the entry the proxy appended to X-Forwarded-For)', () => {
-  let t: TestApp;
+  const t = useTestApp({
+    env: {
+      TRUST_PROXY: '1',
+      THROTTLE_LOGIN_ACCOUNT: '3/60',
+      THROTTLE_LOGIN_IP: '3/60',
+      THROTTLE_REGISTER_IP: '2/3600',
+      THROTTLE_REFRESH_IP: '2/60',
+    },
+  });
   let ipCounter = 0;
   /** A client IP no other test uses. */
   const newIp = () => `203.0.113.${++ipCounter}`;
-
-  beforeAll(async () => {
-    t = await startApp({
-      env: {
-        TRUST_PROXY: '1',
-        THROTTLE_LOGIN_ACCOUNT: '3/60',
-        THROTTLE_LOGIN_IP: '3/60',
-        THROTTLE_REGISTER_IP: '2/3600',
-        THROTTLE_REFRESH_IP: '2/60',
-      },
-    });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
 
   const registerFrom = (ip: string, user = newUser()) =>
     t.http.post('/auth/register').set('X-Forwarded-For', ip).send(user);
@@ -267,20 +243,11 @@ describe('per-IP limits by category (TRUST_PROXY=1: the client IP is the entry t
 });
 
 describe('per-IP limits with TRUST_PROXY as proxy addresses (127.0.0.1,10.0.0.0/8)', () => {
-  let t: TestApp;
+  // The test client connects from 127.0.0.1: it plays the outer proxy, 10.x the inner ones.
+  const t = useTestApp({ env: { TRUST_PROXY: '127.0.0.1,10.0.0.0/8', THROTTLE_LOGIN_IP: '3/60' } });
   let ipCounter = 0;
   /** A client IP no other test uses. */
   const newIp = () => `198.51.100.${++ipCounter}`;
-
-  beforeAll(async () => {
-    // The test client connects from 127.0.0.1: it plays the outer proxy, 10.x the inner ones.
-    t = await startApp({
-      env: { TRUST_PROXY: '127.0.0.1,10.0.0.0/8', THROTTLE_LOGIN_IP: '3/60' },
-    });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
 
   const loginFrom = (forwardedFor: string, username: string, password: string) =>
     t.http.post('/auth/login').set('X-Forwarded-For', forwardedFor).send({ username, password });
@@ -317,17 +284,9 @@ describe('per-IP limits with TRUST_PROXY as proxy addresses (127.0.0.1,10.0.0.0/
 describe.runIf(realServices.databaseUrl && realServices.redisUrl)(
   'rate limits across instances',
   () => {
-    let a: TestApp;
-    let b: TestApp;
-    beforeAll(async () => {
-      const env = { THROTTLE_LOGIN_ACCOUNT: '3/60', THROTTLE_REFRESH_IP: '2/60' };
-      a = await startApp({ env });
-      b = await startApp({ shareWith: a, env });
-    });
-    afterAll(async () => {
-      await b?.close();
-      await a?.close();
-    });
+    const env = { THROTTLE_LOGIN_ACCOUNT: '3/60', THROTTLE_REFRESH_IP: '2/60' };
+    const a = useTestApp({ env });
+    const b = useTestApp({ env, shareWith: a });
 
     it('counts failed logins for one account on both instances together', async () => {
       const user = await register(a.http);
@@ -335,7 +294,7 @@ describe.runIf(realServices.databaseUrl && realServices.redisUrl)(
         .post('/auth/login')
         .send({ username: user.username, password: user.password })
         .expect(200);
-      const fail = (app: TestApp) =>
+      const fail = (app: RunningApp) =>
         app.http
           .post('/auth/login')
           .send({ username: user.username, password: 'wrong-password' })
@@ -358,7 +317,7 @@ describe.runIf(realServices.databaseUrl && realServices.redisUrl)(
       ).toBe(429);
       await b.http
         .post('/auth/login')
-        .set('X-Device-Token', deviceTokenOf(known))
+        .set('X-Device-Token', deviceCookieOf(known).value)
         .send({ username: user.username, password: user.password })
         .expect(200);
     });

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, TestApp } from './support/app.js';
 import { bearer, expectProblem, login, signUp, SignedInUser, Tokens } from './support/factories.js';
-import { freePort, meStatus, pollUntil, RedisServer } from './support/lifecycle.js';
+import { meStatus, pollUntil, RedisServer } from './support/lifecycle.js';
+import { freePort } from './support/net.js';
+import { useTestApp } from './support/test-app.js';
 
 /**
  * Issue 3, point 2: if Redis cannot answer, protected requests fail closed
@@ -22,22 +23,17 @@ function hasRedisServer(): boolean {
 
 describe.runIf(hasRedisServer())('losing Redis and getting it back', () => {
   let redis: RedisServer;
-  let t: TestApp;
-  let user: SignedInUser;
-  let loggedOut: Tokens;
-
   beforeAll(async () => {
     redis = new RedisServer(await freePort());
     await redis.start();
-    t = await startApp({ env: { REDIS_URL: redis.url } });
   });
+  // After the app has closed (hooks registered earlier run later in afterAll).
   afterAll(async () => {
-    try {
-      await t?.close();
-    } finally {
-      await redis?.stop();
-    }
+    await redis?.stop();
   });
+  const t = useTestApp({ env: () => ({ REDIS_URL: redis.url }) });
+  let user: SignedInUser;
+  let loggedOut: Tokens;
 
   const ready = () => t.http.get('/health/ready');
 
@@ -82,7 +78,6 @@ describe.runIf(hasRedisServer())('losing Redis and getting it back', () => {
   });
 
   it('recovers on the same port within 10 s without a restart, and still refuses what was revoked', async () => {
-    const app = t.app;
     await redis.start();
 
     await pollUntil(
@@ -102,7 +97,7 @@ describe.runIf(hasRedisServer())('losing Redis and getting it back', () => {
       },
     );
 
-    expect(t.app).toBe(app);
+    expect((await ready()).body.info?.redis).toMatchObject({ status: 'up', mode: 'redis' });
     // The new Redis is empty: the blocklist is rebuilt from the database, so logout still holds.
     expect(await meStatus(t.http, loggedOut.access_token)).toBe(401);
     expect(

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { realServices, startApp, TestApp } from './support/app.js';
+import { describe, expect, it } from 'vitest';
+import { realServices, type RunningApp } from './support/app.js';
 import {
   bearer,
   expectProblem,
@@ -9,33 +9,26 @@ import {
   Tokens,
 } from './support/factories.js';
 import {
+  ageSession,
   flushAppRedis,
   meStatus,
   refreshStatus,
-  closeRestarted,
-  restartOnSameData,
   sessionIdOf,
-  sleep,
 } from './support/lifecycle.js';
+import { useTestApp } from './support/test-app.js';
 
 /** Issue 3, point 1: refresh with rotation, reuse detection, one winner, lifetimes, durability. */
 
 const REFRESH_TOKEN = /^[A-Za-z0-9_-]{43,}$/;
 
-async function refresh(t: TestApp, refreshToken: string): Promise<Tokens> {
+async function refresh(t: RunningApp, refreshToken: string): Promise<Tokens> {
   const response = await t.http.post('/auth/refresh').send({ refresh_token: refreshToken });
   expect(response.status, response.text).toBe(200);
   return response.body as Tokens;
 }
 
 describe('POST /auth/refresh', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startApp();
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp();
 
   it('rotates: a new access and refresh token in the same session, and the old refresh token is spent', async () => {
     const user = await signUp(t.http);
@@ -167,91 +160,81 @@ describe('POST /auth/refresh', () => {
 });
 
 describe('session lifetimes: idle timeout and absolute lifetime', () => {
-  // Idle 2 s, absolute 5 s: each test below is decided by one of the two limits alone.
-  const IDLE_MS = 2_000;
-  const ABSOLUTE_MS = 5_000;
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startApp({
-      env: { REFRESH_IDLE_TTL: '2', REFRESH_TOKEN_TTL: '5', ACCESS_TOKEN_TTL: '1' },
-    });
-  });
-  afterAll(async () => {
-    await t?.close();
+  // Time passes by moving the session's rows into the past (ageSession): PostgreSQL decides both.
+  const IDLE_SECONDS = 600;
+  const ABSOLUTE_SECONDS = 3600;
+  const t = useTestApp({
+    env: { REFRESH_IDLE_TTL: String(IDLE_SECONDS), REFRESH_TOKEN_TTL: String(ABSOLUTE_SECONDS) },
   });
 
-  it('ends a session left unused for longer than REFRESH_IDLE_TTL', async () => {
+  const listedSessions = async (username: string, password: string) => {
+    const { access_token } = await login(t.http, username, password);
+    const response = await t.http.get('/auth/sessions').set(bearer(access_token)).expect(200);
+    return (response.body as { id: string }[]).map((session) => session.id);
+  };
+
+  it('ends a session left unused for longer than REFRESH_IDLE_TTL, not sooner', async () => {
     const user = await signUp(t.http);
-    // Within the idle window the token rotates.
+    const sessionId = sessionIdOf(user.tokens.access_token);
+
+    // Unused for a minute less than the idle timeout: it still rotates.
+    await ageSession(t, sessionId, IDLE_SECONDS - 60);
     const fresh = await refresh(t, user.tokens.refresh_token);
-    const lastUse = Date.now();
+    // Unused for a second more than the idle timeout, and far from the absolute end.
+    await ageSession(t, sessionId, IDLE_SECONDS + 1);
 
-    await sleep(lastUse + IDLE_MS + 1_000 - Date.now());
-
-    // Well before the 5 s absolute end: only the idle timeout can refuse it.
-    const response = await t.http
-      .post('/auth/refresh')
-      .send({ refresh_token: fresh.refresh_token });
-    expectProblem(response, 401);
-    const newest = await login(t.http, user.username, user.password);
-    const sessions = await t.http
-      .get('/auth/sessions')
-      .set(bearer(newest.access_token))
-      .expect(200);
-    expect((sessions.body as { id: string }[]).map((session) => session.id)).not.toContain(
-      sessionIdOf(fresh.access_token),
+    expectProblem(
+      await t.http.post('/auth/refresh').send({ refresh_token: fresh.refresh_token }),
+      401,
     );
-  }, 15_000);
+    expect(await listedSessions(user.username, user.password)).not.toContain(sessionId);
+  });
 
   it('ends a session at REFRESH_TOKEN_TTL even when it was used within the idle window all along', async () => {
     const user = await signUp(t.http);
-    const started = Date.now();
+    const sessionId = sessionIdOf(user.tokens.access_token);
+    const step = IDLE_SECONDS - 60;
     let current = user.tokens;
-    // Use it every 1.5 s (under the 2 s idle timeout) until past the absolute end.
-    for (const at of [1_500, 3_000, 4_500]) {
-      await sleep(started + at - Date.now());
+    let age = 0;
+
+    // Used every 9 minutes (under the 10-minute idle timeout) until just before the hour is up.
+    while (age + step < ABSOLUTE_SECONDS) {
+      await ageSession(t, sessionId, step);
+      age += step;
       current = await refresh(t, current.refresh_token);
     }
-    await sleep(started + ABSOLUTE_MS + 700 - Date.now());
+    // Another 9 minutes: used within the idle window again, but past the absolute end.
+    await ageSession(t, sessionId, step);
 
-    const response = await t.http
-      .post('/auth/refresh')
-      .send({ refresh_token: current.refresh_token });
-
-    expect(Date.now() - started).toBeLessThan(ABSOLUTE_MS + IDLE_MS);
-    expectProblem(response, 401);
-  }, 20_000);
+    expectProblem(
+      await t.http.post('/auth/refresh').send({ refresh_token: current.refresh_token }),
+      401,
+    );
+    expect(await listedSessions(user.username, user.password)).not.toContain(sessionId);
+  });
 });
 
 describe('durability: revocation lives in PostgreSQL, not only in the blocklist', () => {
-  it('still refuses a logged-out session after a restart that loses the in-process blocklist', async () => {
-    const before = await startApp();
-    let after: TestApp | undefined;
-    try {
-      const user = await signUp(before.http);
-      const kept = await login(before.http, user.username, user.password);
-      await before.http.post('/auth/logout').set(bearer(user.tokens.access_token)).expect(204);
+  describe('across a restart', () => {
+    const t = useTestApp();
 
-      after = await restartOnSameData(before);
+    it('still refuses a logged-out session after a restart that loses the in-process blocklist', async () => {
+      const user = await signUp(t.http);
+      const kept = await login(t.http, user.username, user.password);
+      await t.http.post('/auth/logout').set(bearer(user.tokens.access_token)).expect(204);
 
-      expect(await meStatus(after.http, user.tokens.access_token)).toBe(401);
-      expect(await refreshStatus(after.http, user.tokens.refresh_token)).toBe(401);
+      await t.restart();
+
+      expect(await meStatus(t.http, user.tokens.access_token)).toBe(401);
+      expect(await refreshStatus(t.http, user.tokens.refresh_token)).toBe(401);
       // The restart itself did not void everything: the other session lives on.
-      expect(await meStatus(after.http, kept.access_token)).toBe(200);
-      expect(await refreshStatus(after.http, kept.refresh_token)).toBe(200);
-    } finally {
-      await closeRestarted(after, before);
-    }
-  }, 60_000);
+      expect(await meStatus(t.http, kept.access_token)).toBe(200);
+      expect(await refreshStatus(t.http, kept.refresh_token)).toBe(200);
+    }, 60_000);
+  });
 
   describe.runIf(realServices.databaseUrl && realServices.redisUrl)('on Redis', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await startApp();
-    });
-    afterAll(async () => {
-      await t?.close();
-    });
+    const t = useTestApp();
 
     it('refuses a logged-out access token and its refresh token after the app’s Redis keys are flushed', async () => {
       const user = await signUp(t.http);

@@ -1,8 +1,7 @@
 import type { KeyObject } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Clock } from '../src/common/clock.js';
 import { SigningKeysService } from '../src/tokens/signing-keys.service.js';
-import { startApp, TestApp } from './support/app.js';
 import {
   adminTokens,
   bearer,
@@ -13,6 +12,7 @@ import {
   type SignedInUser,
 } from './support/factories.js';
 import { basicAuth } from './support/lifecycle.js';
+import { type TestClock, useTestApp } from './support/test-app.js';
 
 /**
  * Issue 7, point 1: an access token is refused from the second its `exp`
@@ -25,14 +25,14 @@ const PROTECTED = ['/auth/me', '/users/me'];
 const TTL_SECONDS = 3;
 
 describe('access tokens expire at exp, with no grace', () => {
-  let t: TestApp;
-  let clock: Clock;
+  const t = useTestApp({ env: { ACCESS_TOKEN_TTL: String(TTL_SECONDS) } });
+  let clock: TestClock;
   let serverKey: { kid: string; signingKey: KeyObject };
   let client: { client_id: string; client_secret: string };
 
   /** Stops the app's clock at `ms` (since the epoch), for every token service at once. */
-  const setClock = (ms: number) => vi.spyOn(clock, 'now').mockReturnValue(ms);
-  const nowSeconds = () => Math.floor(Date.now() / 1000);
+  const setClock = (ms: number) => clock.stopAt(ms);
+  const nowSeconds = () => t.app.get(Clock).nowSeconds();
 
   /** A token with the claims of a real one, re-timed and signed with the server's own key. */
   const resigned = (token: string, iat: number, exp: number) =>
@@ -51,8 +51,7 @@ describe('access tokens expire at exp, with no grace', () => {
   };
 
   beforeAll(async () => {
-    t = await startApp({ env: { ACCESS_TOKEN_TTL: String(TTL_SECONDS) } });
-    clock = t.app.get(Clock);
+    clock = t.clock();
     serverKey = t.app.get(SigningKeysService).activeKey();
     const admin = await adminTokens(t.http);
     const created = await t.http
@@ -63,10 +62,7 @@ describe('access tokens expire at exp, with no grace', () => {
     client = created.body as typeof client;
   });
   afterEach(() => {
-    vi.restoreAllMocks();
-  });
-  afterAll(async () => {
-    await t?.close();
+    clock.reset();
   });
 
   it.each(PROTECTED)(

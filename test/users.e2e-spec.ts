@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, TestApp } from './support/app.js';
+import { describe, expect, it } from 'vitest';
 import {
   adminTokens,
   bearer,
@@ -11,19 +10,14 @@ import {
   setDisabled,
   signUp,
 } from './support/factories.js';
+import { useTestApp } from './support/test-app.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** In the zxcvbn-ts common-password list (checked against @zxcvbn-ts/language-common). */
 const COMMON_PASSWORD = 'password1234';
 
 describe('users: registration, sign-in and the own profile', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startApp();
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp();
 
   const loginStatus = async (username: string, password: string) =>
     (await t.http.post('/auth/login').send({ username, password })).status;
@@ -41,7 +35,11 @@ describe('users: registration, sign-in and the own profile', () => {
         roles: ['user'],
         disabled: false,
       });
-      expect(new Date(response.body.createdAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
+      const [stored] = await t.sql<{ created_at: Date }>(
+        'SELECT created_at FROM users WHERE id = $1',
+        [response.body.id],
+      );
+      expect(response.body.createdAt).toBe(stored.created_at.toISOString());
       expect(Object.keys(response.body).filter((key) => /pass|hash|secret/i.test(key))).toEqual([]);
       const text = JSON.stringify(response.body);
       expect(text).not.toContain(user.password);

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, type TestApp } from '../support/app.js';
 import { register } from '../support/factories.js';
+import { useTestApp } from '../support/test-app.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -12,7 +12,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  * protected operation with "Try it out".
  */
 describe('Swagger UI', () => {
-  let t: TestApp;
+  const t = useTestApp();
   let browser: Browser;
   let page: Page;
   let baseUrl: string;
@@ -20,7 +20,6 @@ describe('Swagger UI', () => {
   beforeAll(async () => {
     if (!existsSync(CHROMIUM))
       throw new Error(`Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`);
-    t = await startApp();
     await t.app.listen(0, '127.0.0.1');
     baseUrl = (await t.app.getUrl()).replace('[::1]', '127.0.0.1');
     browser = await chromium.launch({
@@ -41,7 +40,6 @@ describe('Swagger UI', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await t?.close();
   });
 
   it('signs in with the Authorize button and calls GET /users/me', async () => {

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createClient } from '@redis/client';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,8 +8,6 @@ import path from 'node:path';
 import pg from 'pg';
 import supertest from 'supertest';
 import { createApp } from '../../src/app.factory.js';
-import { KEY_VALUE_STORE } from '../../src/redis/redis.module.js';
-import type { KeyValueStore } from '../../src/redis/key-value-store.js';
 
 export const ADMIN = {
   email: 'root@test.local',
@@ -22,55 +21,83 @@ export const realServices = {
   redisUrl: process.env.REDIS_URL || undefined,
 };
 
-export interface TestApp {
+/** Environment variables, as the app reads them. */
+export type Env = Record<string, string | undefined>;
+
+/** A booted app and what a test talks to it with. */
+export interface RunningApp {
   app: NestFastifyApplication;
   http: ReturnType<typeof supertest>;
-  env: Record<string, string | undefined>;
+  env: Env;
+}
+
+export interface TestApp extends RunningApp {
+  /** Closes the app and removes what it made (see `cleanUpTestApp`). */
   close(): Promise<void>;
 }
 
 export interface StartOptions {
-  env?: Record<string, string | undefined>;
+  env?: Env;
   /** Share the database schema / key prefix of another instance (scale-out tests). */
-  shareWith?: TestApp;
+  shareWith?: Pick<RunningApp, 'env'>;
 }
 
 /**
  * Boots the whole app in-process. On a real PostgreSQL each app gets its own
  * schema (and Redis key prefix), so test files running side by side never
  * see each other's rows; embedded runs get their own data folder.
+ * Specs use `useTestApp()` (test/support/test-app.ts), which builds on this.
  */
 export async function startApp(options: StartOptions = {}): Promise<TestApp> {
   const env = { ...(await testEnvironment(options.shareWith?.env)), ...options.env };
-  const dataDir = env.DATA_DIR!;
   const app = await createApp(env, { logLevels: process.env.TEST_LOGS ? undefined : false });
-  const http = supertest(app.getHttpServer());
+  return testApp(app, env, { ownsData: !options.shareWith });
+}
+
+/** A booted app with its HTTP client and its clean-up. */
+export function testApp(
+  app: NestFastifyApplication,
+  env: Env,
+  { ownsData }: { ownsData: boolean },
+): TestApp {
   return {
     app,
-    http,
+    http: supertest(app.getHttpServer()),
     env,
-    close: async () => {
-      const kv = app.get<KeyValueStore>(KEY_VALUE_STORE);
-      if (!options.shareWith && kv.client?.isReady) {
-        const keys = await kv.client.keys(`${env.REDIS_KEY_PREFIX}*`);
-        if (keys.length > 0) await kv.client.del(keys);
-      }
-      await app.close();
-      if (options.shareWith) return;
-      if (env.DATABASE_URL && env.DATABASE_SCHEMA)
-        await dropSchema(env.DATABASE_URL, env.DATABASE_SCHEMA);
-      await rm(dataDir, { recursive: true, force: true });
-    },
+    close: () => cleanUpTestApp(app, env, { ownsData }),
   };
+}
+
+/**
+ * The one clean-up of every test app: closes it (unless it is closed
+ * already), then, if the data is its own rather than shared with another
+ * instance, removes everything its environment names: the schema on a real
+ * PostgreSQL, the data folder, and the Redis keys under its prefix.
+ */
+export async function cleanUpTestApp(
+  app: NestFastifyApplication | null,
+  env: Env,
+  { ownsData }: { ownsData: boolean },
+): Promise<void> {
+  try {
+    await app?.close();
+  } finally {
+    if (ownsData) await removeTestData(env);
+  }
+}
+
+async function removeTestData(env: Env): Promise<void> {
+  if (env.DATABASE_URL && env.DATABASE_SCHEMA)
+    await dropSchema(env.DATABASE_URL, env.DATABASE_SCHEMA);
+  if (env.REDIS_URL && env.REDIS_KEY_PREFIX) await deleteKeys(env.REDIS_URL, env.REDIS_KEY_PREFIX);
+  if (env.DATA_DIR) await rm(env.DATA_DIR, { recursive: true, force: true });
 }
 
 /**
  * The environment of a test app: a data folder, schema and Redis key prefix
  * of its own (or those of `shared`), fixed keys and issuer, and the first admin.
  */
-export async function testEnvironment(
-  shared?: Record<string, string | undefined>,
-): Promise<Record<string, string | undefined>> {
+export async function testEnvironment(shared?: Env): Promise<Env> {
   const id = randomBytes(5).toString('hex');
   return {
     NODE_ENV: 'test',
@@ -96,6 +123,23 @@ export async function testEnvironment(
     THROTTLE_REFRESH_IP: '100000/60',
     THROTTLE_DEFAULT_IP: '1000000/60',
   };
+}
+
+/** Deletes the keys under `prefix`; a server that is gone (an outage test's own) holds none worth deleting. */
+async function deleteKeys(url: string, prefix: string): Promise<void> {
+  const client = createClient({ url, socket: { connectTimeout: 2_000, reconnectStrategy: false } });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch {
+    return;
+  }
+  try {
+    const keys = await client.keys(`${prefix}*`);
+    if (keys.length > 0) await client.del(keys);
+  } finally {
+    await client.quit().catch(() => client.disconnect());
+  }
 }
 
 async function dropSchema(url: string, schema: string): Promise<void> {

@@ -109,6 +109,36 @@ export interface Problem {
   errors?: { field: string; messages: string[] }[];
 }
 
+/**
+ * Asserts a 429 that says when to come back: Retry-After in whole seconds,
+ * above 0 and at most `windowSeconds` when given. Returns the seconds.
+ */
+export function expectRetryAfter(response: supertest.Response, windowSeconds?: number): number {
+  expect(response.status, response.text).toBe(429);
+  expect(response.headers['retry-after'], 'Retry-After').toMatch(/^\d+$/);
+  const seconds = Number(response.headers['retry-after']);
+  expect(seconds).toBeGreaterThan(0);
+  if (windowSeconds !== undefined) expect(seconds).toBeLessThanOrEqual(windowSeconds);
+  return seconds;
+}
+
+export const DEVICE_COOKIE = '__Secure-device-token';
+
+/** The device-token cookie a sign-in sets: its value and its attributes, lower-cased. */
+export function deviceCookieOf(response: supertest.Response): {
+  value: string;
+  attributes: string[];
+} {
+  const cookies = ([] as string[]).concat(response.headers['set-cookie'] ?? []);
+  const cookie = cookies.find((line) => line.startsWith(`${DEVICE_COOKIE}=`));
+  expect(cookie, 'Set-Cookie for the device token').toBeDefined();
+  const [pair, ...attributes] = cookie!.split(';').map((part) => part.trim());
+  return {
+    value: pair.slice(DEVICE_COOKIE.length + 1),
+    attributes: attributes.map((attribute) => attribute.toLowerCase()),
+  };
+}
+
 /** The fields a 400 names. */
 export const invalidFields = (response: supertest.Response): string[] =>
   ((response.body as Problem).errors ?? []).map((error) => error.field);

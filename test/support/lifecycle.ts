@@ -3,18 +3,17 @@
  * rate limits, keys, scale-out, Redis outage).
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { rm } from 'node:fs/promises';
-import { createServer, Socket } from 'node:net';
-import pg from 'pg';
 import type supertest from 'supertest';
 import { KEY_VALUE_STORE } from '../../src/redis/redis.module.js';
 import type { KeyValueStore } from '../../src/redis/key-value-store.js';
-import { startApp, StartOptions, TestApp } from './app.js';
+import type { RunningApp } from './app.js';
 import { bearer, decodeJwt } from './factories.js';
+import { canConnect } from './net.js';
+import type { AppHandle } from './test-app.js';
 
 type Http = ReturnType<typeof supertest>;
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Calls `probe` every `intervalMs` until it returns a truthy value or
@@ -38,7 +37,7 @@ export async function pollUntil<T>(
       const cause = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}`);
     }
-    await sleep(intervalMs);
+    await pause(intervalMs);
   }
 }
 
@@ -70,7 +69,7 @@ export async function jwksKids(http: Http): Promise<string[]> {
 }
 
 /** Deletes every Redis key of the app's prefix (its blocklist, marker and counters), as a flush would. */
-export async function flushAppRedis(t: TestApp): Promise<number> {
+export async function flushAppRedis(t: RunningApp): Promise<number> {
   const kv = t.app.get<KeyValueStore>(KEY_VALUE_STORE);
   if (!kv.client) throw new Error('flushAppRedis needs an app on Redis');
   const keys = await kv.client.keys(`${t.env.REDIS_KEY_PREFIX}*`);
@@ -79,67 +78,28 @@ export async function flushAppRedis(t: TestApp): Promise<number> {
 }
 
 /**
- * "Restarts" an app on the same data: closes `t`'s Nest app (keeping its
- * database / data folder) and boots a new one on it with extra environment.
- * Clean up with `removeAppData(t)` after closing the new one.
+ * Moves a session `seconds` into the past, as if that much time had gone by
+ * since each of its tokens was written. Idle and absolute expiry are decided
+ * by PostgreSQL's now(), which a test cannot move, so the rows move instead.
  */
-export async function restartOnSameData(
-  t: TestApp,
-  env: StartOptions['env'] = {},
-): Promise<TestApp> {
-  await t.app.close();
-  return startApp({ shareWith: t, env });
-}
-
-/** Drops what `startApp` created for `t` (schema on PostgreSQL, data folder), without touching its closed app. */
-export async function removeAppData(t: TestApp): Promise<void> {
-  if (t.env.DATABASE_URL && t.env.DATABASE_SCHEMA) {
-    const client = new pg.Client({ connectionString: t.env.DATABASE_URL });
-    await client.connect();
-    try {
-      await client.query(`DROP SCHEMA IF EXISTS "${t.env.DATABASE_SCHEMA}" CASCADE`);
-    } finally {
-      await client.end();
-    }
-  }
-  if (t.env.DATA_DIR) await rm(t.env.DATA_DIR, { recursive: true, force: true });
+export async function ageSession(
+  t: Pick<AppHandle, 'sql'>,
+  sessionId: string,
+  seconds: number,
+): Promise<void> {
+  await t.sql(
+    `UPDATE refresh_sessions
+     SET session_started_at = session_started_at - make_interval(secs => $2),
+         created_at = created_at - make_interval(secs => $2),
+         expires_at = expires_at - make_interval(secs => $2),
+         spent_at = spent_at - make_interval(secs => $2),
+         revoked_at = revoked_at - make_interval(secs => $2)
+     WHERE family_id = $1`,
+    [sessionId, seconds],
+  );
 }
 
 // --- A private redis-server, for outage tests ----------------------------------------
-
-/** A TCP port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    socket.setTimeout(500);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.connect(port, '127.0.0.1');
-  });
-}
 
 /** A throw-away `redis-server` without persistence, started and stopped by the test. */
 export class RedisServer {
@@ -190,21 +150,5 @@ export class RedisServer {
     await exited;
     clearTimeout(timer);
     this.process = null;
-  }
-}
-
-/** Closes an app from `restartOnSameData` and removes everything the original `startApp` made. */
-export async function closeRestarted(
-  restarted: TestApp | undefined,
-  original: TestApp,
-): Promise<void> {
-  try {
-    if (restarted) {
-      const kv = restarted.app.get<KeyValueStore>(KEY_VALUE_STORE);
-      if (kv.client?.isReady) await flushAppRedis(restarted);
-      await restarted.app.close();
-    }
-  } finally {
-    await removeAppData(original);
   }
 }
