@@ -1,34 +1,16 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { TokenRevocationService, tokenIdTime } from './token-revocation.service.js';
-
-const newTokenId = () => TokenRevocationService.newTokenId();
+import { tokenIdTime } from './token-revocation.service.js';
 
 describe(tokenIdTime.name, () => {
   const sut = tokenIdTime;
 
-  it('reads the millisecond at which the token id was made', () => {
-    const before = Date.now();
-    const id = newTokenId();
-    const after = Date.now();
-
-    expect(sut(id)).toBeGreaterThanOrEqual(before);
-    expect(sut(id)).toBeLessThanOrEqual(after);
+  it('reads the millisecond a UUIDv7 carries (the example of RFC 9562, appendix A.6)', () => {
+    // 2022-02-22 14:22:22.000 UTC-5, the RFC's own example.
+    expect(sut('017f22e2-79b0-7cc3-98c4-dc0c0c07398f')).toBe(Date.UTC(2022, 1, 22, 19, 22, 22));
   });
 
-  it('orders ids made in later milliseconds later, by time and by text', async () => {
-    const first = newTokenId();
-    await sleep(5);
-    const second = newTokenId();
-
-    expect(sut(second)).toBeGreaterThan(sut(first));
-    expect([second, first].sort()).toEqual([first, second]);
-  });
-
-  it('keeps ids made within one millisecond in the order they were made', () => {
-    const ids = Array.from({ length: 200 }, newTokenId);
-
-    expect([...ids].sort()).toEqual(ids);
-    expect(new Set(ids).size).toBe(ids.length);
+  it('reads the full 48 bits, the highest millisecond included', () => {
+    expect(sut('ffffffff-ffff-7fff-bfff-ffffffffffff')).toBe(2 ** 48 - 1);
+    expect(sut('00000000-0001-7000-8000-000000000000')).toBe(1);
   });
 });
