@@ -1,4 +1,4 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
  * One refresh token. Every rotation spends the current row and adds a new one
@@ -18,6 +18,8 @@ export class RefreshSession {
   @Column({ name: 'family_id', type: 'uuid' })
   familyId: string;
 
+  /** Deleting the user deletes their sessions. The table is named rather than the entity, so tokens/ does not import users/. */
+  @ForeignKey('users', { name: 'FK_refresh_sessions_user', onDelete: 'CASCADE' })
   @Column({ name: 'user_id', type: 'uuid' })
   userId: string;
 
