@@ -3,7 +3,7 @@
  *
  *   DATABASE_URL=… REDIS_URL=… node --import tsx bench/profile.ts auth-me [seconds]
  *
- * Scenarios: live, auth-me, users-me, login, refresh, client-credentials.
+ * Scenarios: the ids of SCENARIOS in bench/lib/scenarios.ts (an unknown one lists them).
  * Starts `node --cpu-prof dist/src/main.js` (one process) in a schema and
  * Redis prefix of its own, warms up, loads it for `seconds` (10), stops it,
  * prints where the CPU went (self time by package and by function, with
@@ -13,10 +13,10 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../test/support/net.js';
 import { runLoad } from './lib/load.js';
-import { scenarioSpec } from './lib/scenarios.js';
+import { SCENARIOS, ScenarioId, scenarioSpec } from './lib/scenarios.js';
 import { readOptions, UsageError } from './lib/options.js';
-import { SCENARIOS, ScenarioId } from './lib/report.js';
 import {
   cleanUp,
   cleanUpOnSignals,
@@ -26,7 +26,7 @@ import {
   openSandbox,
 } from './lib/sandbox.js';
 import { login, seedThroughApi } from './lib/seed.js';
-import { freePort, ServerProcess } from './lib/server.js';
+import { ServerProcess } from './lib/server.js';
 import { round } from './lib/stats.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -17,30 +17,27 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ARGON2_OPTIONS, argon2Ceiling, CeilingResult, RotationCeiling } from './lib/ceilings.js';
+import { ARGON2_OPTIONS } from '../src/users/password-hasher.service.js';
+import { freePort } from '../test/support/net.js';
+import { argon2Ceiling, CeilingResult, RotationCeiling } from './lib/ceilings.js';
 import { LoadResult, runLoad } from './lib/load.js';
-import { clientBasic, scenarioSpec } from './lib/scenarios.js';
+import {
+  expectScenarioAnswers,
+  scenarioById,
+  ScenarioId,
+  SCENARIOS,
+  scenarioSpec,
+} from './lib/scenarios.js';
 import { BenchOptions, ModeName, readOptions, UsageError } from './lib/options.js';
 import {
   BenchConfigRecord,
   Machine,
   markdown,
   ModeResult,
-  ScenarioId,
-  SCENARIOS,
   summarizeMode,
   svgChart,
 } from './lib/report.js';
-import {
-  countLiveSessions,
-  expectStatus,
-  login,
-  request,
-  Seeded,
-  seedIdleSessions,
-  seedRefreshTokens,
-  seedThroughApi,
-} from './lib/seed.js';
+import { countLiveSessions, login, Seeded, seedIdleSessions, seedThroughApi } from './lib/seed.js';
 import {
   cleanUp,
   cleanUpOnSignals,
@@ -50,7 +47,7 @@ import {
   openSandbox,
   Sandbox,
 } from './lib/sandbox.js';
-import { freePort, ServerProcess } from './lib/server.js';
+import { ServerProcess } from './lib/server.js';
 import { formatNumber, round } from './lib/stats.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -191,7 +188,6 @@ async function runMode(context: Context, mode: ModeName): Promise<ModeResult> {
   const rssBeforeLoad = server.rss();
   const heapBeforeLoad = await server.heap();
   const tokens = await login(base, seeded.user);
-  const bearer = { authorization: `Bearer ${tokens.access_token}` };
   const scenarioContext = {
     pool: context.sandbox.pool,
     seeded,
@@ -200,23 +196,7 @@ async function runMode(context: Context, mode: ModeName): Promise<ModeResult> {
   };
 
   // Every scenario answers 2xx once before any load, with its response shown if not.
-  const [sanityToken] = await seedRefreshTokens(context.sandbox.pool, seeded.user.id, 1);
-  await expectStatus('GET /health/live', request(base, 'GET', '/health/live'), 200);
-  await expectStatus('GET /auth/me', request(base, 'GET', '/auth/me', { headers: bearer }), 200);
-  await expectStatus('GET /users/me', request(base, 'GET', '/users/me', { headers: bearer }), 200);
-  await expectStatus(
-    'POST /auth/refresh',
-    request(base, 'POST', '/auth/refresh', { json: { refresh_token: sanityToken } }),
-    200,
-  );
-  await expectStatus(
-    'POST /auth/token (client_credentials)',
-    request(base, 'POST', '/auth/token', {
-      form: 'grant_type=client_credentials',
-      headers: { authorization: clientBasic(seeded) },
-    }),
-    200,
-  );
+  for (const { id } of SCENARIOS) await expectScenarioAnswers(base, id, scenarioContext);
 
   const spec = (id: ScenarioId) => scenarioSpec(id, scenarioContext);
 
@@ -225,7 +205,7 @@ async function runMode(context: Context, mode: ModeName): Promise<ModeResult> {
   ) as unknown as ModeResult['scenarios'];
   const ceilings = { argon2: [] as CeilingResult[], rotation: [] as CeilingResult[] };
   const failures: string[] = [];
-  const title = (id: ScenarioId) => SCENARIOS.find((s) => s.id === id)!.title;
+  const title = (id: ScenarioId) => scenarioById(id).title;
   const assertAlive = () => {
     try {
       process.kill(server.pid, 0);

@@ -1,15 +1,9 @@
-import { Algorithm, hash } from '@node-rs/argon2';
+import { hash } from '@node-rs/argon2';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { hashRefreshToken, newRefreshToken } from './seed.js';
-
-/** The server's parameters (src/users/password-hasher.service.ts): OWASP's Argon2id baseline. */
-export const ARGON2_OPTIONS = {
-  algorithm: Algorithm.Argon2id,
-  memoryCost: 19_456,
-  timeCost: 2,
-  parallelism: 1,
-};
+import { hashRefreshToken } from '../../src/tokens/refresh-sessions.service.js';
+import { ARGON2_OPTIONS } from '../../src/users/password-hasher.service.js';
+import { newRefreshToken } from './seed.js';
 
 export interface CeilingResult {
   /** Operations per second. */

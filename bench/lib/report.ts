@@ -2,18 +2,8 @@ import type { CeilingResult } from './ceilings.js';
 import type { LoadResult } from './load.js';
 import type { ModeName } from './options.js';
 import type { HeapReading, RssReading } from './server.js';
+import { SCENARIOS, type ScenarioId } from './scenarios.js';
 import { formatNumber, percent, round, spread, Spread, median } from './stats.js';
-
-export const SCENARIOS = [
-  { id: 'live', title: 'GET /health/live', note: 'public baseline' },
-  { id: 'auth-me', title: 'GET /auth/me', note: 'JWT guard + blocklist, no database' },
-  { id: 'users-me', title: 'GET /users/me', note: 'guard + one database read' },
-  { id: 'login', title: 'POST /auth/login', note: 'Argon2id verify + new session' },
-  { id: 'refresh', title: 'POST /auth/refresh', note: 'rotation, every token used once' },
-  { id: 'client-credentials', title: 'POST /auth/token (client_credentials)', note: 'HTTP Basic' },
-] as const;
-
-export type ScenarioId = (typeof SCENARIOS)[number]['id'];
 
 /** Keycloak's published sizing, per vCPU (its "Concepts for sizing CPU and memory resources"). */
 export const KEYCLOAK_PER_VCPU: Partial<Record<ScenarioId, number>> = {

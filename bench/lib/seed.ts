@@ -1,5 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
+import { hashRefreshToken } from '../../src/tokens/refresh-sessions.service.js';
 
 export interface ApiResponse {
   status: number;
@@ -7,15 +8,15 @@ export interface ApiResponse {
   text: string;
 }
 
-/** One request to the app, with a time limit; loopback only. */
+/** One request to the app, with a time limit; loopback only. `body` is sent as it is. */
 export async function request(
   baseUrl: string,
   method: string,
   path: string,
-  options: { json?: unknown; form?: string; headers?: Record<string, string> } = {},
+  options: { json?: unknown; form?: string; body?: string; headers?: Record<string, string> } = {},
 ): Promise<ApiResponse> {
   const headers: Record<string, string> = { ...options.headers };
-  let body: string | undefined;
+  let body = options.body;
   if (options.json !== undefined) {
     headers['content-type'] = 'application/json';
     body = JSON.stringify(options.json);
@@ -113,9 +114,7 @@ export async function seedThroughApi(baseUrl: string, admin: Credentials): Promi
   };
 }
 
-/** As the server stores refresh tokens (sha256 of the base64url text). */
-export const hashRefreshToken = (token: string) => createHash('sha256').update(token).digest();
-
+/** A refresh token as the server makes them (32 random bytes, base64url); it stores `hashRefreshToken` of it. */
 export const newRefreshToken = () => randomBytes(32).toString('base64url');
 
 const REFRESH_TTL_SECONDS = 30 * 86400;

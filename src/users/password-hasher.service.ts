@@ -3,7 +3,7 @@ import { Algorithm, hash, verify } from '@node-rs/argon2';
 import { verify as verifyBcrypt } from '@node-rs/bcrypt';
 
 /** OWASP's Argon2id baseline: 19 MiB, 2 passes, 1 lane. */
-const ARGON2_OPTIONS = {
+export const ARGON2_OPTIONS = {
   algorithm: Algorithm.Argon2id,
   memoryCost: 19_456,
   timeCost: 2,
