@@ -8,6 +8,7 @@ import {
   expectProblem,
   invalidFields,
   login,
+  loginStatus,
   newUser,
   register,
   signUp,
@@ -29,8 +30,6 @@ describe('admin user management', () => {
     patch: (path: string, body: object) => t.http.patch(path).set(bearer(admin)).send(body),
     delete: (path: string) => t.http.delete(path).set(bearer(admin)),
   };
-  const loginStatus = async (username: string, password: string) =>
-    (await t.http.post('/auth/login').send({ username, password })).status;
   /** A fresh tag that appears only in the users a test creates. */
   const uniqueTag = () => `t${randomBytes(5).toString('hex')}`;
 
@@ -298,7 +297,7 @@ describe('admin user management', () => {
         .expect(200);
       expect(disabled.body.disabled).toBe(true);
 
-      expect(await loginStatus(user.username, user.password)).toBe(401);
+      expect(await loginStatus(t.http, user.username, user.password)).toBe(401);
       const refused = await t.http.get('/users/me').set(bearer(user.tokens.access_token));
       expectProblem(refused, 401);
       expect(refused.headers['www-authenticate']).toContain('error="invalid_token"');
@@ -355,7 +354,7 @@ describe('admin user management', () => {
 
       expectProblem(await asAdmin.get(`/admin/users/${user.id}`), 404);
       expectProblem(await t.http.get('/auth/me').set(bearer(user.tokens.access_token)), 401);
-      expect(await loginStatus(user.username, user.password)).toBe(401);
+      expect(await loginStatus(t.http, user.username, user.password)).toBe(401);
       expectProblem(
         await t.http.post('/auth/refresh').send({ refresh_token: user.tokens.refresh_token }),
         401,

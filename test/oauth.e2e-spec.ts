@@ -46,6 +46,8 @@ describe('OAuth2 endpoints', () => {
 
   const token = (form: Record<string, string>) =>
     t.http.post('/auth/token').type('form').send(form);
+  const passwordGrant = (username: string, password: string) =>
+    token({ grant_type: 'password', username, password });
   const introspect = (
     tokenValue: string,
     auth: Record<string, string> = basicAuth(client.client_id, client.client_secret),
@@ -71,11 +73,7 @@ describe('OAuth2 endpoints', () => {
     it('answers 200 with the OAuth2 token fields and Cache-Control: no-store', async () => {
       const user = await signUp(t.http);
 
-      const response = await token({
-        grant_type: 'password',
-        username: user.username,
-        password: user.password,
-      });
+      const response = await passwordGrant(user.username, user.password);
 
       expect(response.status, response.text).toBe(200);
       expect(response.headers['cache-control']).toContain('no-store');
@@ -92,36 +90,20 @@ describe('OAuth2 endpoints', () => {
 
     it('accepts the email as username', async () => {
       const user = await signUp(t.http);
-      const response = await token({
-        grant_type: 'password',
-        username: user.email,
-        password: user.password,
-      });
+      const response = await passwordGrant(user.email, user.password);
       expect(response.status).toBe(200);
     });
 
     it('answers a wrong password with 400 invalid_grant as application/json', async () => {
       const user = await signUp(t.http);
-      const response = await token({
-        grant_type: 'password',
-        username: user.username,
-        password: 'not-the-password',
-      });
+      const response = await passwordGrant(user.username, 'not-the-password');
       expectOAuthError(response, 400, 'invalid_grant');
     });
 
     it('answers an unknown user exactly like a wrong password', async () => {
       const user = await signUp(t.http);
-      const wrong = await token({
-        grant_type: 'password',
-        username: user.username,
-        password: 'not-the-password',
-      });
-      const unknown = await token({
-        grant_type: 'password',
-        username: 'nobody-at-all',
-        password: 'not-the-password',
-      });
+      const wrong = await passwordGrant(user.username, 'not-the-password');
+      const unknown = await passwordGrant('nobody-at-all', 'not-the-password');
       expectOAuthError(unknown, 400, 'invalid_grant');
       expect(unknown.body.error_description).toBe(wrong.body.error_description);
     });
@@ -499,33 +481,30 @@ describe('OAuth2 endpoints', () => {
       expect(oauth2?.flows?.password?.tokenUrl).toBe('/auth/token');
     });
 
-    it('logs in with the request Swagger UI sends by default (client fields left empty)', async () => {
+    // swagger-ui's authorizePassword: the form, plus with its default "Authorization header"
+    // client type `Basic base64(clientId + ":" + clientSecret)`, both left empty.
+    it.each<[string, Record<string, string>]>([
+      [
+        'by default (client fields left empty)',
+        {
+          Accept: 'application/json, text/plain, */*',
+          'X-Requested-With': 'XMLHttpRequest',
+          Authorization: `Basic ${Buffer.from(':').toString('base64')}`,
+        },
+      ],
+      ['with the "Request body" client type', {}],
+    ])('logs in with the request Swagger UI sends %s', async (_, headers) => {
       const user = await signUp(t.http);
-      // swagger-ui's authorizePassword with its default "Authorization header" client type:
-      // the form below plus `Basic base64(clientId + ":" + clientSecret)`, both empty.
-      const body = swaggerPasswordForm(user);
 
       const response = await t.http
         .post('/auth/token')
         .set('Content-Type', 'application/x-www-form-urlencoded')
-        .set('Accept', 'application/json, text/plain, */*')
-        .set('X-Requested-With', 'XMLHttpRequest')
-        .set('Authorization', `Basic ${Buffer.from(':').toString('base64')}`)
-        .send(body);
+        .set(headers)
+        .send(swaggerPasswordForm(user));
 
       expect(response.status, response.text).toBe(200);
       expect(response.body.token_type).toBe('Bearer');
       expect(await meStatus(t.http, response.body.access_token)).toBe(200);
-    });
-
-    it('logs in with the request Swagger UI sends with the "Request body" client type', async () => {
-      const user = await signUp(t.http);
-      const body = swaggerPasswordForm(user);
-      const response = await t.http
-        .post('/auth/token')
-        .set('Content-Type', 'application/x-www-form-urlencoded')
-        .send(body);
-      expect(response.status, response.text).toBe(200);
     });
 
     it('still refuses the client_credentials grant with empty Basic credentials (401 invalid_client)', async () => {

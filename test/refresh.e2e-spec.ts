@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { realServices, type RunningApp } from './support/app.js';
+import { realServices } from './support/app.js';
 import {
   bearer,
   expectProblem,
@@ -13,6 +13,7 @@ import {
   flushAppRedis,
   meStatus,
   refreshStatus,
+  refreshTokens,
   sessionIdOf,
 } from './support/lifecycle.js';
 import { useTestApp } from './support/test-app.js';
@@ -20,12 +21,6 @@ import { useTestApp } from './support/test-app.js';
 /** Issue 3, point 1: refresh with rotation, reuse detection, one winner, lifetimes, durability. */
 
 const REFRESH_TOKEN = /^[A-Za-z0-9_-]{43,}$/;
-
-async function refresh(t: RunningApp, refreshToken: string): Promise<Tokens> {
-  const response = await t.http.post('/auth/refresh').send({ refresh_token: refreshToken });
-  expect(response.status, response.text).toBe(200);
-  return response.body as Tokens;
-}
 
 describe('POST /auth/refresh', () => {
   const t = useTestApp();
@@ -53,19 +48,19 @@ describe('POST /auth/refresh', () => {
 
   it('issues a pair that works: the access token opens /auth/me and the refresh token rotates again', async () => {
     const user = await signUp(t.http);
-    const second = await refresh(t, user.tokens.refresh_token);
+    const second = await refreshTokens(t.http, user.tokens.refresh_token);
 
     const me = await t.http.get('/auth/me').set(bearer(second.access_token)).expect(200);
     expect(me.body).toMatchObject({ sub: user.id, sid: sessionIdOf(user.tokens.access_token) });
 
-    const third = await refresh(t, second.refresh_token);
+    const third = await refreshTokens(t.http, second.refresh_token);
     expect(await meStatus(t.http, third.access_token)).toBe(200);
   });
 
   it('treats a spent refresh token as reuse: the whole family dies, including the newest access and refresh token', async () => {
     const user = await signUp(t.http);
     const original = user.tokens;
-    const rotated = await refresh(t, original.refresh_token);
+    const rotated = await refreshTokens(t.http, original.refresh_token);
     expect(await meStatus(t.http, rotated.access_token)).toBe(200);
 
     const reuse = await t.http
@@ -82,7 +77,7 @@ describe('POST /auth/refresh', () => {
   it('leaves other sessions of the same user alone when one family is revoked for reuse', async () => {
     const user = await signUp(t.http);
     const other = await login(t.http, user.username, user.password);
-    const rotated = await refresh(t, user.tokens.refresh_token);
+    const rotated = await refreshTokens(t.http, user.tokens.refresh_token);
 
     expect(await refreshStatus(t.http, user.tokens.refresh_token)).toBe(401);
 
@@ -179,7 +174,7 @@ describe('session lifetimes: idle timeout and absolute lifetime', () => {
 
     // Unused for a minute less than the idle timeout: it still rotates.
     await ageSession(t, sessionId, IDLE_SECONDS - 60);
-    const fresh = await refresh(t, user.tokens.refresh_token);
+    const fresh = await refreshTokens(t.http, user.tokens.refresh_token);
     // Unused for a second more than the idle timeout, and far from the absolute end.
     await ageSession(t, sessionId, IDLE_SECONDS + 1);
 
@@ -201,7 +196,7 @@ describe('session lifetimes: idle timeout and absolute lifetime', () => {
     while (age + step < ABSOLUTE_SECONDS) {
       await ageSession(t, sessionId, step);
       age += step;
-      current = await refresh(t, current.refresh_token);
+      current = await refreshTokens(t.http, current.refresh_token);
     }
     // Another 9 minutes: used within the idle window again, but past the absolute end.
     await ageSession(t, sessionId, step);
@@ -264,7 +259,7 @@ describe('durability: revocation lives in PostgreSQL, not only in the blocklist'
 
     it('keeps reuse revocation through a flush', async () => {
       const user = await signUp(t.http);
-      const rotated = await refresh(t, user.tokens.refresh_token);
+      const rotated = await refreshTokens(t.http, user.tokens.refresh_token);
       expect(await refreshStatus(t.http, user.tokens.refresh_token)).toBe(401);
 
       expect(await flushAppRedis(t)).toBeGreaterThan(0);

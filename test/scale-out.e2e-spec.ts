@@ -1,7 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { realServices, type RunningApp } from './support/app.js';
 import { adminTokens, bearer, login, signUp, Tokens } from './support/factories.js';
-import { jwksKids, kidOf, meStatus, pollUntil, refreshStatus } from './support/lifecycle.js';
+import {
+  jwksKids,
+  kidOf,
+  meStatus,
+  pollUntil,
+  refreshStatus,
+  refreshTokens,
+} from './support/lifecycle.js';
 import { useTestApp } from './support/test-app.js';
 
 /**
@@ -53,12 +60,7 @@ describe.runIf(realServices.databaseUrl && realServices.redisUrl)(
 
     it('kills the family everywhere when B sees reuse of a token rotated on A', async () => {
       const user = await signUp(a.http);
-      const rotated = (
-        await a.http
-          .post('/auth/refresh')
-          .send({ refresh_token: user.tokens.refresh_token })
-          .expect(200)
-      ).body as Tokens;
+      const rotated = await refreshTokens(a.http, user.tokens.refresh_token);
 
       expect(await refreshStatus(b.http, user.tokens.refresh_token)).toBe(401);
 

@@ -7,11 +7,19 @@ import {
   expectProblem,
   invalidFields,
   login,
+  loginStatus,
   register,
   signUp,
   Tokens,
+  updateUser,
 } from './support/factories.js';
-import { ageSession, meStatus, refreshStatus, sessionIdOf } from './support/lifecycle.js';
+import {
+  ageSession,
+  meStatus,
+  refreshStatus,
+  refreshTokens,
+  sessionIdOf,
+} from './support/lifecycle.js';
 import { useTestApp } from './support/test-app.js';
 
 /** Issue 3, points 3 and 4: logout, sessions, and revocation that follows the account. */
@@ -61,9 +69,7 @@ async function expectSessionDead(t: RunningApp, tokens: Tokens): Promise<void> {
 /** Both halves work (note: the refresh token is spent by this check; its successor is returned). */
 async function expectSessionAlive(t: RunningApp, tokens: Tokens): Promise<Tokens> {
   expect(await meStatus(t.http, tokens.access_token), 'access token').toBe(200);
-  const response = await t.http.post('/auth/refresh').send({ refresh_token: tokens.refresh_token });
-  expect(response.status, 'refresh token').toBe(200);
-  return response.body as Tokens;
+  return refreshTokens(t.http, tokens.refresh_token);
 }
 
 describe('logout and sessions', () => {
@@ -221,12 +227,7 @@ describe('logout and sessions', () => {
       await ageSession(t, sessionIdOf(user.tokens.access_token), 60);
       const before = await list(user.tokens);
 
-      const rotated = (
-        await t.http
-          .post('/auth/refresh')
-          .send({ refresh_token: user.tokens.refresh_token })
-          .expect(200)
-      ).body as Tokens;
+      const rotated = await refreshTokens(t.http, user.tokens.refresh_token);
       const after = await list(rotated);
 
       expect(after.id).toBe(before.id);
@@ -322,13 +323,7 @@ describe('revocation follows the account', () => {
       await expectSessionAlive(t, user.tokens);
       await expectSessionDead(t, second);
       await expectSessionDead(t, third);
-      expect(
-        (
-          await t.http
-            .post('/auth/login')
-            .send({ username: user.username, password: user.password })
-        ).status,
-      ).toBe(401);
+      expect(await loginStatus(t.http, user.username, user.password)).toBe(401);
       await login(t.http, user.username, newPassword);
     });
 
@@ -351,11 +346,7 @@ describe('revocation follows the account', () => {
       const user = await signUp(t.http);
       expect(await meStatus(t.http, user.tokens.access_token)).toBe(200);
 
-      await t.http
-        .patch(`/admin/users/${user.id}`)
-        .set(bearer(admin.access_token))
-        .send({ roles: ['user', 'admin'] })
-        .expect(200);
+      await updateUser(t.http, admin.access_token, user.id, { roles: ['user', 'admin'] });
       const promoted = await login(t.http, user.username, user.password);
 
       expect(await meStatus(t.http, user.tokens.access_token)).toBe(401);
@@ -367,11 +358,7 @@ describe('revocation follows the account', () => {
 
     it('lets the session refresh into a token with the new roles', async () => {
       const user = await signUp(t.http);
-      await t.http
-        .patch(`/admin/users/${user.id}`)
-        .set(bearer(admin.access_token))
-        .send({ roles: ['user', 'admin'] })
-        .expect(200);
+      await updateUser(t.http, admin.access_token, user.id, { roles: ['user', 'admin'] });
 
       const refreshed = await t.http
         .post('/auth/refresh')
@@ -384,19 +371,11 @@ describe('revocation follows the account', () => {
 
     it('closes /admin to a demoted admin’s old token at once', async () => {
       const user = await signUp(t.http);
-      await t.http
-        .patch(`/admin/users/${user.id}`)
-        .set(bearer(admin.access_token))
-        .send({ roles: ['user', 'admin'] })
-        .expect(200);
+      await updateUser(t.http, admin.access_token, user.id, { roles: ['user', 'admin'] });
       const asAdmin = await login(t.http, user.username, user.password);
       await t.http.get('/admin/users').set(bearer(asAdmin.access_token)).expect(200);
 
-      await t.http
-        .patch(`/admin/users/${user.id}`)
-        .set(bearer(admin.access_token))
-        .send({ roles: ['user'] })
-        .expect(200);
+      await updateUser(t.http, admin.access_token, user.id, { roles: ['user'] });
       const demoted = await login(t.http, user.username, user.password);
 
       expect([401, 403]).toContain(
@@ -410,11 +389,7 @@ describe('revocation follows the account', () => {
 
     it('leaves tokens alone when the roles do not change', async () => {
       const user = await signUp(t.http);
-      await t.http
-        .patch(`/admin/users/${user.id}`)
-        .set(bearer(admin.access_token))
-        .send({ roles: ['user'] })
-        .expect(200);
+      await updateUser(t.http, admin.access_token, user.id, { roles: ['user'] });
       expect(await meStatus(t.http, user.tokens.access_token)).toBe(200);
     });
   });
@@ -424,35 +399,17 @@ describe('revocation follows the account', () => {
       const user = await signUp(t.http);
       const second = await login(t.http, user.username, user.password);
 
-      await t.http
-        .patch(`/admin/users/${user.id}`)
-        .set(bearer(admin.access_token))
-        .send({ disabled: true })
-        .expect(200);
+      await updateUser(t.http, admin.access_token, user.id, { disabled: true });
 
       await expectSessionDead(t, user.tokens);
       await expectSessionDead(t, second);
-      expect(
-        (
-          await t.http
-            .post('/auth/login')
-            .send({ username: user.username, password: user.password })
-        ).status,
-      ).toBe(401);
+      expect(await loginStatus(t.http, user.username, user.password)).toBe(401);
     });
 
     it('re-enabling does not bring old tokens back, but a new login works', async () => {
       const user = await signUp(t.http);
-      await t.http
-        .patch(`/admin/users/${user.id}`)
-        .set(bearer(admin.access_token))
-        .send({ disabled: true })
-        .expect(200);
-      await t.http
-        .patch(`/admin/users/${user.id}`)
-        .set(bearer(admin.access_token))
-        .send({ disabled: false })
-        .expect(200);
+      await updateUser(t.http, admin.access_token, user.id, { disabled: true });
+      await updateUser(t.http, admin.access_token, user.id, { disabled: false });
 
       await expectSessionDead(t, user.tokens);
       await expectSessionAlive(t, await login(t.http, user.username, user.password));

@@ -5,9 +5,10 @@ import {
   expectProblem,
   invalidFields,
   login,
+  loginStatus,
   newUser,
   register,
-  setDisabled,
+  updateUser,
   signUp,
 } from './support/factories.js';
 import { useTestApp } from './support/test-app.js';
@@ -18,9 +19,6 @@ const COMMON_PASSWORD = 'password1234';
 
 describe('users: registration, sign-in and the own profile', () => {
   const t = useTestApp();
-
-  const loginStatus = async (username: string, password: string) =>
-    (await t.http.post('/auth/login').send({ username, password })).status;
 
   describe('POST /auth/register', () => {
     it('answers 201 with the new user and nothing secret', async () => {
@@ -85,7 +83,7 @@ describe('users: registration, sign-in and the own profile', () => {
       expectProblem(response, 400);
       expect(invalidFields(response)).toEqual([field]);
 
-      expect(await loginStatus(user.username, user.password)).toBe(401);
+      expect(await loginStatus(t.http, user.username, user.password)).toBe(401);
       const again = await t.http.post('/auth/register').send(user).expect(201);
       expect(again.body.roles).toEqual(['user']);
       expect(again.body.disabled).toBe(false);
@@ -182,7 +180,9 @@ describe('users: registration, sign-in and the own profile', () => {
     it('answers a wrong password, an unknown user and a disabled user with the same 401', async () => {
       const user = await register(t.http);
       const disabled = await register(t.http);
-      await setDisabled(t.http, (await adminTokens(t.http)).access_token, disabled.id, true);
+      await updateUser(t.http, (await adminTokens(t.http)).access_token, disabled.id, {
+        disabled: true,
+      });
 
       const attempts = [
         await t.http
@@ -308,8 +308,8 @@ describe('users: registration, sign-in and the own profile', () => {
       });
       expectProblem(response, 400);
       expect(invalidFields(response)).toEqual(['currentPassword']);
-      expect(await loginStatus(user.username, user.password)).toBe(200);
-      expect(await loginStatus(user.username, `${user.password}-next`)).toBe(401);
+      expect(await loginStatus(t.http, user.username, user.password)).toBe(200);
+      expect(await loginStatus(t.http, user.username, `${user.password}-next`)).toBe(401);
     });
 
     it.each([
@@ -324,7 +324,7 @@ describe('users: registration, sign-in and the own profile', () => {
       });
       expectProblem(response, 400);
       expect(invalidFields(response)).toEqual(['newPassword']);
-      expect(await loginStatus(user.username, user.password)).toBe(200);
+      expect(await loginStatus(t.http, user.username, user.password)).toBe(200);
     });
 
     it('changes the password (204): the old one stops working, the new one signs in', async () => {
@@ -339,8 +339,8 @@ describe('users: registration, sign-in and the own profile', () => {
       expect(response.status).toBe(204);
       expect(response.text).toBe('');
 
-      expect(await loginStatus(user.username, user.password)).toBe(401);
-      expect(await loginStatus(user.username, next)).toBe(200);
+      expect(await loginStatus(t.http, user.username, user.password)).toBe(401);
+      expect(await loginStatus(t.http, user.username, next)).toBe(200);
       // The caller's own session stays signed in; the other device is signed out.
       await t.http.get('/users/me').set(bearer(user.tokens.access_token)).expect(200);
       await t.http.get('/users/me').set(bearer(otherDevice.access_token)).expect(401);

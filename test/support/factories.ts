@@ -62,14 +62,19 @@ export async function adminTokens(http: Http): Promise<Tokens> {
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
-/** Disables (or re-enables) a user through the admin API. */
-export async function setDisabled(
+/** Changes a user's roles or disabled flag through the admin API. */
+export async function updateUser(
   http: Http,
   adminToken: string,
   userId: string,
-  disabled: boolean,
+  changes: { roles?: string[]; disabled?: boolean },
 ): Promise<void> {
-  await http.patch(`/admin/users/${userId}`).set(bearer(adminToken)).send({ disabled }).expect(200);
+  await http.patch(`/admin/users/${userId}`).set(bearer(adminToken)).send(changes).expect(200);
+}
+
+/** The status of POST /auth/login with these credentials. */
+export async function loginStatus(http: Http, username: string, password: string): Promise<number> {
+  return (await http.post('/auth/login').send({ username, password })).status;
 }
 
 /** The members every error body has (RFC 9457 plus our request id); `errors` only on a 400 listing fields. */

@@ -7,7 +7,8 @@ import type supertest from 'supertest';
 import { KEY_VALUE_STORE } from '../../src/redis/redis.module.js';
 import type { KeyValueStore } from '../../src/redis/key-value-store.js';
 import type { RunningApp } from './app.js';
-import { bearer, decodeJwt } from './factories.js';
+import { expect } from 'vitest';
+import { bearer, decodeJwt, type Tokens } from './factories.js';
 import { canConnect } from './net.js';
 import type { AppHandle } from './test-app.js';
 
@@ -44,6 +45,13 @@ export async function pollUntil<T>(
 /** Status of GET /auth/me with this access token. */
 export async function meStatus(http: Http, accessToken: string): Promise<number> {
   return (await http.get('/auth/me').set(bearer(accessToken))).status;
+}
+
+/** POST /auth/refresh with this refresh token, which must answer 200; the new tokens. */
+export async function refreshTokens(http: Http, refreshToken: string): Promise<Tokens> {
+  const response = await http.post('/auth/refresh').send({ refresh_token: refreshToken });
+  expect(response.status, response.text).toBe(200);
+  return response.body as Tokens;
 }
 
 /** Status of POST /auth/refresh with this refresh token. */
