@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { productionEnv, strongSecret } from '../testing/factories.js';
+import { productionEnv, strongSecret } from '../../test/support/unit.js';
 import { ConfigError, Environment, loadConfig } from './config.js';
 
 function problemsOf(env: Environment): string[] {

@@ -13,7 +13,7 @@ import {
   TEST_AUDIENCE,
   TEST_ISSUER,
   testConfig,
-} from '../testing/factories.js';
+} from '../../test/support/unit.js';
 import type { IssueAccessToken } from './access-tokens.service.js';
 import { AccessTokensService } from './access-tokens.service.js';
 import type { LoadedKey } from './key-material.js';

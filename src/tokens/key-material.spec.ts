@@ -2,7 +2,7 @@ import jwt from 'jsonwebtoken';
 import { createHash, createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { JwtAlgorithm } from '../config/config.js';
-import { strongSecret } from '../testing/factories.js';
+import { strongSecret } from '../../test/support/unit.js';
 import { generateKeyMaterial, hmacKid, loadKey } from './key-material.js';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi'];

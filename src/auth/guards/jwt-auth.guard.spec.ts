@@ -6,7 +6,7 @@ import { Clock } from '../../common/clock.js';
 import { Public } from '../../common/decorators/public.decorator.js';
 import { BearerChallengeException } from '../../common/filters/problem-details.filter.js';
 import { StoreUnavailableError } from '../../redis/key-value-store.js';
-import { caught, httpContext, newPrincipal } from '../../testing/factories.js';
+import { caught, httpContext, newPrincipal } from '../../../test/support/unit.js';
 import type { Principal } from '../../tokens/access-token.claims.js';
 import { TokenError } from '../../tokens/token.error.js';
 import { VerifiedTokenCache } from '../../tokens/verified-token-cache.js';

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AdminUpdateUserDto } from '../../users/dto/admin-update-user.dto.js';
 import { RegisterUserDto } from '../../users/dto/register-user.dto.js';
-import { caught } from '../../testing/factories.js';
+import { caught } from '../../../test/support/unit.js';
 import { ValidationFailedException } from '../filters/problem-details.filter.js';
 import { createValidationPipe } from './validation.pipe.js';
 

@@ -1,12 +1,13 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Clock } from '../common/clock.js';
-import { Role } from '../common/role.enum.js';
-import { Config, Environment, JwtAlgorithm, loadConfig } from '../config/config.js';
-import type { AccessTokenClaims, Principal } from '../tokens/access-token.claims.js';
-import { generateKeyMaterial, LoadedKey, loadKey } from '../tokens/key-material.js';
-import type { SigningKeysService } from '../tokens/signing-keys.service.js';
-import { TokenRevocationService } from '../tokens/token-revocation.service.js';
+import { Clock } from '../../src/common/clock.js';
+import { Role } from '../../src/common/role.enum.js';
+import { Config, Environment, JwtAlgorithm, loadConfig } from '../../src/config/config.js';
+import type { AccessTokenClaims, Principal } from '../../src/tokens/access-token.claims.js';
+import type { AttemptRule } from '../../src/rate-limit/attempt-streak.js';
+import { generateKeyMaterial, LoadedKey, loadKey } from '../../src/tokens/key-material.js';
+import type { SigningKeysService } from '../../src/tokens/signing-keys.service.js';
+import { TokenRevocationService } from '../../src/tokens/token-revocation.service.js';
 
 /** Small builders of test data for unit specs. Nothing here touches a database or Redis. */
 
@@ -39,6 +40,17 @@ export function testConfig(overrides: Environment = {}): Config {
     ...overrides,
   });
 }
+
+export const SECOND = 1000;
+export const MINUTE = 60 * SECOND;
+
+/** A sign-in allowance for counting specs: 3 attempts, then 1 min, doubling up to 5 min; each 10 quiet minutes forgive 3 failures. */
+export const ATTEMPT_RULE: AttemptRule = {
+  limit: 3,
+  lockMs: MINUTE,
+  maxLockMs: 5 * MINUTE,
+  forgiveMs: 10 * MINUTE,
+};
 
 /** A clock that stands still until a test moves it. */
 export class FakeClock extends Clock {
