@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { AppModule } from './app.module.js';
 import { OAuthClientsService } from './clients/oauth-clients.service.js';
 import { Role } from './common/role.enum.js';
-import { ConfigError } from './config/config.js';
+import { ConfigError, loadConfig } from './config/config.js';
 import { SigningKeysService } from './tokens/signing-keys.service.js';
 
 const USAGE = `usage:
@@ -23,7 +23,8 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const context = await NestFactory.createApplicationContext(AppModule.forRoot(process.env), {
+  const config = loadConfig(process.env);
+  const context = await NestFactory.createApplicationContext(AppModule.forRoot(config), {
     logger: ['error', 'fatal'],
   });
   try {

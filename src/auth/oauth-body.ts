@@ -1,8 +1,9 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
-import { OAuthException } from '../common/filters/problem-details.filter.js';
-import type { ClientMeta } from '../tokens/refresh-sessions.service.js';
+import { OAuthException } from '../common/errors.js';
+import type { RequestOrigin } from '../common/request-origin.js';
+import { fieldErrors } from '../common/validation/field-errors.js';
 import { ClientCredentialsFields } from './dto/oauth-requests.dto.js';
 import type { TokenResponseDto } from './dto/token-response.dto.js';
 
@@ -19,7 +20,9 @@ export function parseOAuthBody<T extends object>(type: new () => T, request: Fas
   const dto = plainToInstance(type, body);
   const errors = validateSync(dto, { whitelist: true, forbidNonWhitelisted: false });
   if (errors.length > 0) {
-    const fields = errors.map((error) => error.property).join(', ');
+    const fields = fieldErrors(errors)
+      .map((error) => error.field)
+      .join(', ');
     throw new OAuthException('invalid_request', `Missing or malformed parameter: ${fields}`);
   }
   return dto;
@@ -73,9 +76,9 @@ export function presentedClient(
   return { clientId: body.client_id, clientSecret: body.client_secret };
 }
 
-/** What the token endpoint reads from a request besides the form: user agent, IP, device tokens. */
+/** What the token endpoint reads from a request besides the form: where it came from, device tokens. */
 export interface TokenRequestContext {
-  meta: ClientMeta;
+  origin: RequestOrigin;
   deviceTokens: readonly (string | undefined)[];
 }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { Clock } from '../common/clock.js';
-import type { Principal } from './access-token.claims.js';
+import type { Principal } from '../common/principal.js';
 
 const MAX_ENTRIES = 10_000;
 

@@ -7,6 +7,7 @@ import path from 'node:path';
 import pg from 'pg';
 import supertest from 'supertest';
 import { createApp } from '../../src/app.factory.js';
+import { loadConfig } from '../../src/config/config.js';
 import { KEY_VALUE_STORE } from '../../src/redis/redis.module.js';
 import type { KeyValueStore } from '../../src/redis/key-value-store.js';
 
@@ -43,7 +44,9 @@ export interface StartOptions {
 export async function startApp(options: StartOptions = {}): Promise<TestApp> {
   const env = { ...(await testEnvironment(options.shareWith?.env)), ...options.env };
   const dataDir = env.DATA_DIR!;
-  const app = await createApp(env, { logLevels: process.env.TEST_LOGS ? undefined : false });
+  const app = await createApp(loadConfig(env), {
+    logLevels: process.env.TEST_LOGS ? undefined : false,
+  });
   const http = supertest(app.getHttpServer());
   return {
     app,

@@ -32,6 +32,9 @@ export async function startCompiledApp(
     );
   }
   const { createApp } = (await import(factory)) as typeof import('../../src/app.factory.js');
+  const { loadConfig } = (await import(
+    path.join(DIST, 'config/config.js')
+  )) as typeof import('../../src/config/config.js');
   const { KEY_VALUE_STORE } = (await import(
     path.join(DIST, 'redis/redis.module.js')
   )) as typeof import('../../src/redis/redis.module.js');
@@ -46,7 +49,7 @@ export async function startCompiledApp(
     REDIS_KEY_PREFIX: `test:${id}:`,
     ...overrides,
   };
-  const app: NestFastifyApplication = await createApp(env, {
+  const app: NestFastifyApplication = await createApp(loadConfig(env), {
     logLevels: process.env.TEST_LOGS ? undefined : false,
   });
   return {

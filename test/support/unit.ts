@@ -3,11 +3,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Clock } from '../../src/common/clock.js';
 import { Role } from '../../src/common/role.enum.js';
 import { Config, Environment, JwtAlgorithm, loadConfig } from '../../src/config/config.js';
-import type { AccessTokenClaims, Principal } from '../../src/tokens/access-token.claims.js';
+import type { AccessTokenClaims, Principal } from '../../src/common/principal.js';
 import type { AttemptRule } from '../../src/rate-limit/attempt-streak.js';
 import { generateKeyMaterial, LoadedKey, loadKey } from '../../src/tokens/key-material.js';
 import type { SigningKeysService } from '../../src/tokens/signing-keys.service.js';
-import { TokenRevocationService } from '../../src/tokens/token-revocation.service.js';
+import { StoreUnavailableError } from '../../src/redis/key-value-store.js';
+import type { BlocklistService, RevocationSubject } from '../../src/tokens/blocklist.service.js';
+import { newTokenId } from '../../src/tokens/token-id.js';
 
 /** Small builders of test data for unit specs. Nothing here touches a database or Redis. */
 
@@ -94,7 +96,7 @@ export function newSigningKey(
  */
 export class FakeSigningKeys implements Pick<
   SigningKeysService,
-  'activeKey' | 'verificationKey' | 'algorithm'
+  'activeKey' | 'verificationKey' | 'algorithm' | 'reloadForUnknownKid'
 > {
   private readonly keys: Map<string, LoadedKey>;
 
@@ -117,8 +119,36 @@ export class FakeSigningKeys implements Pick<
     return this.keys.get(kid);
   }
 
+  reloads = 0;
+
+  /** The database knows no more keys than this set. */
+  async reloadForUnknownKid(): Promise<boolean> {
+    this.reloads++;
+    return false;
+  }
+
   asService(): SigningKeysService {
     return this as unknown as SigningKeysService;
+  }
+}
+
+/**
+ * An in-memory stand-in for `BlocklistService.isRevoked`: token ids and
+ * sessions revoked by the test, or a store that cannot answer.
+ */
+export class FakeBlocklist implements Pick<BlocklistService, 'isRevoked'> {
+  readonly revoked = new Set<string>();
+  unavailable = false;
+  checks = 0;
+
+  async isRevoked(token: RevocationSubject): Promise<boolean> {
+    this.checks++;
+    if (this.unavailable) throw new StoreUnavailableError('Redis is not connected');
+    return this.revoked.has(token.tokenId) || this.revoked.has(token.sessionId ?? '');
+  }
+
+  asService(): BlocklistService {
+    return this as unknown as BlocklistService;
   }
 }
 
@@ -131,7 +161,7 @@ export function accessTokenClaims(overrides: Partial<AccessTokenClaims> = {}): A
     sub: randomUUID(),
     iat,
     exp: iat + 900,
-    jti: TokenRevocationService.newTokenId(),
+    jti: newTokenId(),
     sid: randomUUID(),
     roles: [Role.User],
     ...overrides,

@@ -1,100 +1,70 @@
-import { ExecutionContext, HttpException, Injectable, Optional } from '@nestjs/common';
+import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { ALLOW_CLIENT_TOKENS_KEY } from '../../common/decorators/allow-client-tokens.decorator.js';
 import { IS_PUBLIC_KEY } from '../../common/decorators/public.decorator.js';
-import {
-  BearerChallengeException,
-  DependencyUnavailableException,
-} from '../../common/filters/problem-details.filter.js';
-import { StoreUnavailableError } from '../../redis/key-value-store.js';
-import type { Principal } from '../../tokens/access-token.claims.js';
+import { BearerChallengeException } from '../../common/errors.js';
+import type { Principal } from '../../common/principal.js';
+import { RequestChecks } from '../../common/request-checks.js';
 import { TokenError } from '../../tokens/token.error.js';
-import { takePendingRateLimit } from '../../rate-limit/rate-limit.guard.js';
-import { VerifiedTokenCache } from '../../tokens/verified-token-cache.js';
-import { extractBearer, JwtStrategy } from '../strategies/jwt.strategy.js';
 
 /**
  * The global guard: every route needs a valid access token unless it is
  * marked `@Public()`. Registered once as APP_GUARD, so no route can forget it.
+ * Passport runs the `jwt` strategy (`JwtStrategy`); this guard turns its
+ * answer into a principal or a 401 challenge.
  */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(
-    private readonly reflector: Reflector,
-    @Optional() private readonly verifiedTokens?: VerifiedTokenCache,
-    @Optional() private readonly strategy?: JwtStrategy,
-  ) {
+  constructor(private readonly reflector: Reflector) {
     super();
   }
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
-    // The rate-limit count still in flight (see RateLimitGuard): settled together with this check.
-    const pendingLimit = takePendingRateLimit(request);
-    if (!pendingLimit) return this.authenticate(context, request);
-    const [limit, verdict] = await Promise.allSettled([
-      pendingLimit,
-      this.authenticate(context, request),
-    ]);
-    // A 429 wins over whatever the token check found.
-    if (limit.status === 'rejected') throw limit.reason;
-    if (verdict.status === 'rejected') throw verdict.reason;
-    return verdict.value;
+  /** Settles the request's deferred rate-limit count (`RequestChecks`) together with the token check. */
+  override canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    return RequestChecks.of(request).settle(this.authenticate(context));
   }
 
-  private async authenticate(
-    context: ExecutionContext,
-    request: FastifyRequest & { user?: Principal },
-  ): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
-    const token = this.verifiedTokens && this.strategy ? extractBearer(request) : null;
-    const cached = token ? this.verifiedTokens!.get(token) : undefined;
-    if (!cached) return (await super.canActivate(context)) as boolean;
-    // Signature already verified for this exact token: only revocation is checked again.
-    let failure: unknown = null;
-    try {
-      await this.strategy!.assertNotRevoked(cached);
-    } catch (error) {
-      failure = error;
-    }
-    request.user = this.handleRequest(failure, failure ? false : cached, null, context);
-    return true;
+  private async authenticate(context: ExecutionContext): Promise<boolean> {
+    if (this.isMarked(IS_PUBLIC_KEY, context)) return true;
+    return (await super.canActivate(context)) as boolean;
   }
 
   override handleRequest<T = Principal>(
     error: unknown,
     principal: T | false,
-    info: unknown,
+    _info: unknown,
     context: ExecutionContext,
   ): T {
+    // Anything but a refused token (an unavailable blocklist: 503) is not the caller's fault.
+    if (error instanceof Error && !(error instanceof TokenError)) throw error;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const presented = /^bearer\s+\S/i.test(request.headers.authorization ?? '');
-    const failure = error ?? info;
-    if (failure instanceof StoreUnavailableError) {
-      // Fail closed: never accept a token that could not be checked.
-      throw new DependencyUnavailableException('Token revocation check');
-    }
-    if (failure instanceof HttpException) throw failure;
-    if (!principal) throw new BearerChallengeException(describe(failure, presented), presented);
-    const allowClients = this.reflector.getAllAndOverride<boolean>(ALLOW_CLIENT_TOKENS_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if ((principal as unknown as Principal).clientId && !allowClients) {
+    if (!principal) throw new BearerChallengeException(describe(error, presented), presented);
+    if (isServiceToken(principal) && !this.isMarked(ALLOW_CLIENT_TOKENS_KEY, context)) {
       throw new BearerChallengeException('This endpoint requires a user token', true);
     }
     return principal;
   }
+
+  private isMarked(key: string, context: ExecutionContext): boolean {
+    const targets = [context.getHandler(), context.getClass()];
+    return this.reflector.getAllAndOverride<boolean>(key, targets) === true;
+  }
 }
 
-function describe(failure: unknown, presented: boolean): string {
+/** A client-credentials token: the caller is a service, with no user, profile or session. */
+function isServiceToken(principal: unknown): boolean {
+  return !!(principal as Principal).clientId;
+}
+
+function describe(error: unknown, presented: boolean): string {
   if (!presented) return 'Missing bearer token';
-  if (failure instanceof TokenError) {
-    if (failure.code === 'revoked') return 'The access token has been revoked';
-    if (failure.code === 'expired') return 'The access token has expired';
+  if (error instanceof TokenError) {
+    if (error.code === 'revoked') return 'The access token has been revoked';
+    if (error.code === 'expired') return 'The access token has expired';
   }
   return 'The access token is invalid';
 }

@@ -1,8 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { TokenRevocationService, tokenIdTime } from './token-revocation.service.js';
-
-const newTokenId = () => TokenRevocationService.newTokenId();
+import { newTokenId, tokenIdTime } from './token-id.js';
 
 describe(tokenIdTime.name, () => {
   const sut = tokenIdTime;
