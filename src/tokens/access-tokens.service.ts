@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { KeyObject } from 'node:crypto';
-import { Clock, CLOCK_SKEW_SECONDS } from '../common/clock.js';
+import { Clock } from '../common/clock.js';
 import type { AccessTokenClaims, Principal } from '../common/principal.js';
-import { ALL_ROLES, Role } from '../common/role.enum.js';
+import type { Role } from '../common/role.enum.js';
 import type { Config } from '../config/config.js';
 import { InjectConfig } from '../config/config.module.js';
+import { principalFromClaims } from './access-token-claims.js';
 import { BlocklistService } from './blocklist.service.js';
 import { SigningKeysService } from './signing-keys.service.js';
 import { newTokenId } from './token-id.js';
@@ -15,7 +16,6 @@ import { VerifiedTokenCache } from './verified-token-cache.js';
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 /** Headers that would let a token name its own key: never honoured, always refused. */
 const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'crit'];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface IssueAccessToken {
   subject: string;
@@ -143,53 +143,12 @@ export class AccessTokensService {
     }
   }
 
-  /**
-   * Checks expiry and what the JWT library leaves optional, and shapes the
-   * caller. A token is refused from the second its `exp` names (RFC 7519
-   * §4.1.4), with no allowance: this server issued it by its own clock.
-   */
+  /** The caller a verified payload stands for, by our claim rules (`principalFromClaims`). */
   toPrincipal(payload: unknown): Principal {
-    const claims = payload as Partial<AccessTokenClaims>;
-    this.assertTimes(claims);
-    if (
-      typeof claims.sub !== 'string' ||
-      typeof claims.jti !== 'string' ||
-      !UUID.test(claims.jti)
-    ) {
-      throw new TokenError('bad_claims', 'token lacks a subject or id');
-    }
-    if (!Array.isArray(claims.roles) || !claims.roles.every((role) => ALL_ROLES.includes(role))) {
-      throw new TokenError('bad_claims', 'token roles are malformed');
-    }
-    const clientId = typeof claims.client_id === 'string' ? claims.client_id : null;
-    const sessionId = typeof claims.sid === 'string' && UUID.test(claims.sid) ? claims.sid : null;
-    if (!clientId && !sessionId) throw new TokenError('bad_claims', 'token lacks a session');
-    return {
-      subject: claims.sub,
-      userId: clientId ? null : claims.sub,
-      clientId,
-      roles: claims.roles,
-      sessionId,
-      tokenId: claims.jti,
-      issuedAt: claims.iat!,
-      expiresAt: claims.exp!,
-      claims: claims as AccessTokenClaims,
-    };
-  }
-
-  /** `exp` passed (no grace), `iat` at most the clock skew ahead, a lifetime within policy. */
-  private assertTimes(claims: Partial<AccessTokenClaims>): void {
-    if (typeof claims.exp !== 'number') throw new TokenError('bad_claims', 'token has no expiry');
-    if (this.clock.now() >= claims.exp * 1000) throw new TokenError('expired', 'token has expired');
-    if (
-      typeof claims.iat !== 'number' ||
-      claims.iat > this.clock.nowSeconds() + CLOCK_SKEW_SECONDS
-    ) {
-      throw new TokenError('bad_claims', 'token issued in the future');
-    }
-    if (claims.exp - claims.iat > this.config.auth.accessTokenTtl) {
-      throw new TokenError('bad_claims', 'token lifetime exceeds policy');
-    }
+    return principalFromClaims(payload, {
+      nowMs: this.clock.now(),
+      maxLifetimeSeconds: this.config.auth.accessTokenTtl,
+    });
   }
 }
 
