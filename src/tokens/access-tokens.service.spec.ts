@@ -2,12 +2,11 @@ import { JwtService } from '@nestjs/jwt';
 import { createHmac, randomUUID } from 'node:crypto';
 import { version as uuidVersion } from 'uuid';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { FakeBlocklist, FakeSigningKeys } from '../../test/support/fakes.js';
 import {
   accessTokenClaims,
   caught,
-  FakeBlocklist,
   FakeClock,
-  FakeSigningKeys,
   newSigningKey,
   TEST_AUDIENCE,
   TEST_ISSUER,

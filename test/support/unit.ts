@@ -6,12 +6,13 @@ import { Config, Environment, JwtAlgorithm, loadConfig } from '../../src/config/
 import type { AccessTokenClaims, Principal } from '../../src/common/principal.js';
 import type { AttemptRule } from '../../src/rate-limit/attempt-streak.js';
 import { generateKeyMaterial, LoadedKey, loadKey } from '../../src/tokens/key-material.js';
-import type { SigningKeysService } from '../../src/tokens/signing-keys.service.js';
-import { StoreUnavailableError } from '../../src/redis/key-value-store.js';
-import type { BlocklistService, RevocationSubject } from '../../src/tokens/blocklist.service.js';
 import { newTokenId } from '../../src/tokens/token-id.js';
+import { User } from '../../src/users/entities/user.entity.js';
 
-/** Small builders of test data for unit specs. Nothing here touches a database or Redis. */
+/**
+ * Small builders of test data for unit specs (the fakes of our services are
+ * in `fakes.ts`). Nothing here touches a database or Redis.
+ */
 
 export const TEST_ISSUER = 'https://auth.test.local';
 export const TEST_AUDIENCE = 'test-services';
@@ -90,68 +91,6 @@ export function newSigningKey(
   );
 }
 
-/**
- * An in-memory stand-in for `SigningKeysService`: the first key is active,
- * every key verifies, and an unknown kid is simply not found.
- */
-export class FakeSigningKeys implements Pick<
-  SigningKeysService,
-  'activeKey' | 'verificationKey' | 'algorithm' | 'reloadForUnknownKid'
-> {
-  private readonly keys: Map<string, LoadedKey>;
-
-  constructor(
-    private readonly active: LoadedKey,
-    ...others: LoadedKey[]
-  ) {
-    this.keys = new Map([active, ...others].map((key) => [key.kid, key]));
-  }
-
-  get algorithm(): JwtAlgorithm {
-    return this.active.algorithm;
-  }
-
-  activeKey(): LoadedKey {
-    return this.active;
-  }
-
-  verificationKey(kid: string): LoadedKey | undefined {
-    return this.keys.get(kid);
-  }
-
-  reloads = 0;
-
-  /** The database knows no more keys than this set. */
-  async reloadForUnknownKid(): Promise<boolean> {
-    this.reloads++;
-    return false;
-  }
-
-  asService(): SigningKeysService {
-    return this as unknown as SigningKeysService;
-  }
-}
-
-/**
- * An in-memory stand-in for `BlocklistService.isRevoked`: token ids and
- * sessions revoked by the test, or a store that cannot answer.
- */
-export class FakeBlocklist implements Pick<BlocklistService, 'isRevoked'> {
-  readonly revoked = new Set<string>();
-  unavailable = false;
-  checks = 0;
-
-  async isRevoked(token: RevocationSubject): Promise<boolean> {
-    this.checks++;
-    if (this.unavailable) throw new StoreUnavailableError('Redis is not connected');
-    return this.revoked.has(token.tokenId) || this.revoked.has(token.sessionId ?? '');
-  }
-
-  asService(): BlocklistService {
-    return this as unknown as BlocklistService;
-  }
-}
-
 /** The claims of a valid, just-issued user access token. */
 export function accessTokenClaims(overrides: Partial<AccessTokenClaims> = {}): AccessTokenClaims {
   const iat = Math.floor(Date.now() / 1000);
@@ -166,6 +105,23 @@ export function accessTokenClaims(overrides: Partial<AccessTokenClaims> = {}): A
     roles: [Role.User],
     ...overrides,
   };
+}
+
+/** A user row: active, role `user`, unless overridden. */
+export function userEntity(overrides: Partial<User> = {}): User {
+  const tag = randomBytes(4).toString('hex');
+  return Object.assign(new User(), {
+    id: randomUUID(),
+    email: `ada-${tag}@example.com`,
+    username: `ada-${tag}`,
+    displayName: null,
+    roles: [Role.User],
+    disabled: false,
+    createdAt: new Date(),
+    updatedAt: new Date(),
+    lastLoginAt: null,
+    ...overrides,
+  });
 }
 
 /** A verified caller as guards see it: a signed-in user unless overridden. */
