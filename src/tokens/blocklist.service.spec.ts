@@ -2,11 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { Logger } from '@nestjs/common';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  InMemoryCutoffs,
-  InMemoryRefreshSessions,
-  InMemoryRevokedTokens,
-} from '../../test/support/fakes.js';
+import { InMemoryRefreshSessions, InMemoryRevocationRows } from '../../test/support/fakes.js';
 import { FakeClock, MINUTE, testConfig } from '../../test/support/unit.js';
 import { KeyValueStore } from '../redis/key-value-store.js';
 import { BlocklistService, RevocationSubject } from './blocklist.service.js';
@@ -17,15 +13,13 @@ describe(BlocklistService.name, () => {
   const config = testConfig({ ACCESS_TOKEN_TTL: '15m', REDIS_KEY_PREFIX: 'spec:' });
   let clock: FakeClock;
   let sessions: InMemoryRefreshSessions;
-  let cutoffs: InMemoryCutoffs;
-  let revokedTokens: InMemoryRevokedTokens;
+  let revocations: InMemoryRevocationRows;
 
   beforeAll(() => Logger.overrideLogger(false));
   beforeEach(() => {
     clock = new FakeClock();
     sessions = new InMemoryRefreshSessions(clock);
-    cutoffs = new InMemoryCutoffs();
-    revokedTokens = new InMemoryRevokedTokens();
+    revocations = new InMemoryRevocationRows();
   });
 
   const blocklist = (kv: KeyValueStore) =>
@@ -34,8 +28,8 @@ describe(BlocklistService.name, () => {
       config,
       clock,
       sessions.asRepository(),
-      cutoffs.asRepository(),
-      revokedTokens.asRepository(),
+      revocations.cutoffsRepository(),
+      revocations.tokensRepository(),
     );
 
   /** A token id made at `ms` (its UUIDv7 time), of `subject`, in `sessionId`. */
@@ -70,9 +64,9 @@ describe(BlocklistService.name, () => {
     it('rebuilds every revocation from the database before its first answer', async () => {
       const sessionId = await revokedSession();
       const userId = randomUUID();
-      await cutoffs.upsert(userId, new Date(clock.now()));
+      revocations.cutoffs.set(userId, new Date(clock.now()));
       const revoked = token();
-      await revokedTokens.insert(revoked.tokenId, new Date(clock.now() + 10 * MINUTE));
+      revocations.tokens.set(revoked.tokenId, new Date(clock.now() + 10 * MINUTE));
 
       expect(await sut.isRevoked(token({ sessionId }))).toBe(true);
       expect(await sut.isRevoked(revoked)).toBe(true);
@@ -84,15 +78,15 @@ describe(BlocklistService.name, () => {
     it('rebuilds once, however many checks find it empty at the same time', async () => {
       await Promise.all(Array.from({ length: 10 }, () => sut.isRevoked(token())));
 
-      expect(cutoffs.reads).toBe(1);
+      expect(revocations.rebuildReads).toBe(1);
     });
 
     it('leaves out revocations whose tokens have all expired', async () => {
       const kv = KeyValueStore.inProcess(1_000);
       sut = blocklist(kv);
       await revokedSession(2 * HOUR);
-      await cutoffs.upsert(randomUUID(), new Date(clock.now() - 2 * HOUR));
-      await revokedTokens.insert(token().tokenId, new Date(clock.now() - 2 * HOUR));
+      revocations.cutoffs.set(randomUUID(), new Date(clock.now() - 2 * HOUR));
+      revocations.tokens.set(token().tokenId, new Date(clock.now() - 2 * HOUR));
 
       await sut.isRevoked(token());
 
@@ -108,7 +102,7 @@ describe(BlocklistService.name, () => {
       const tokens = [token(), token(), token()];
       for (const { tokenId } of tokens) {
         const expiresAt = new Date(clock.now() + 10 * MINUTE);
-        await revokedTokens.insert(tokenId, expiresAt);
+        revocations.tokens.set(tokenId, expiresAt);
         await sut.revokeToken(tokenId, expiresAt.getTime() / 1000);
       }
 

@@ -10,8 +10,6 @@ import { StoreUnavailableError } from '../../src/redis/key-value-store.js';
 import { AccessTokensService } from '../../src/tokens/access-tokens.service.js';
 import type { BlocklistService, RevocationSubject } from '../../src/tokens/blocklist.service.js';
 import { RefreshSession } from '../../src/tokens/entities/refresh-session.entity.js';
-import type { RevokedAccessToken } from '../../src/tokens/entities/revoked-access-token.entity.js';
-import type { TokenCutoff } from '../../src/tokens/entities/token-cutoff.entity.js';
 import type { RevokedAccessTokensRepository } from '../../src/tokens/revoked-access-tokens.repository.js';
 import type { TokenCutoffsRepository } from '../../src/tokens/token-cutoffs.repository.js';
 import type { LoadedKey } from '../../src/tokens/key-material.js';
@@ -304,57 +302,42 @@ export class FakeClients implements Pick<OAuthClientsService, 'authenticate'> {
   }
 }
 
-/** `TokenCutoffsRepository` in memory: one "not before" per user. */
-export class InMemoryCutoffs implements Pick<
-  TokenCutoffsRepository,
-  'upsert' | 'findNotBefore' | 'findSince'
-> {
-  readonly rows = new Map<string, Date>();
-  reads = 0;
+/** The entries of `rows` whose date is after `since`. */
+const after = (rows: Map<string, Date>, since: Date) =>
+  [...rows].filter(([, date]) => date > since);
 
-  async upsert(userId: string, notBefore: Date): Promise<void> {
-    this.rows.set(userId, notBefore);
+/**
+ * The durable revocations in memory, as the two repositories that keep them
+ * see them: a "not before" per user (`TokenCutoffsRepository`) and revoked
+ * token ids until their expiry (`RevokedAccessTokensRepository`).
+ */
+export class InMemoryRevocationRows {
+  readonly cutoffs = new Map<string, Date>();
+  readonly tokens = new Map<string, Date>();
+  /** How often the cutoffs were read in bulk, as a rebuild does. */
+  rebuildReads = 0;
+
+  cutoffsRepository(): TokenCutoffsRepository {
+    const fake: Pick<TokenCutoffsRepository, 'upsert' | 'findNotBefore' | 'findSince'> = {
+      upsert: async (userId, notBefore) => void this.cutoffs.set(userId, notBefore),
+      findNotBefore: async (userId) => this.cutoffs.get(userId) ?? null,
+      findSince: async (since) => {
+        this.rebuildReads++;
+        return after(this.cutoffs, since).map(([userId, notBefore]) => ({ userId, notBefore }));
+      },
+    };
+    return fake as TokenCutoffsRepository;
   }
 
-  async findNotBefore(userId: string): Promise<Date | null> {
-    return this.rows.get(userId) ?? null;
-  }
-
-  async findSince(since: Date): Promise<TokenCutoff[]> {
-    this.reads++;
-    return [...this.rows]
-      .filter(([, notBefore]) => notBefore > since)
-      .map(([userId, notBefore]) => ({ userId, notBefore }));
-  }
-
-  asRepository(): TokenCutoffsRepository {
-    return this as unknown as TokenCutoffsRepository;
-  }
-}
-
-/** `RevokedAccessTokensRepository` in memory: revoked token ids and their expiry. */
-export class InMemoryRevokedTokens implements Pick<
-  RevokedAccessTokensRepository,
-  'insert' | 'isRevoked' | 'findExpiringAfter'
-> {
-  readonly rows = new Map<string, Date>();
-
-  async insert(jti: string, expiresAt: Date): Promise<void> {
-    this.rows.set(jti, expiresAt);
-  }
-
-  async isRevoked(jti: string): Promise<boolean> {
-    return this.rows.has(jti);
-  }
-
-  async findExpiringAfter(after: Date): Promise<RevokedAccessToken[]> {
-    return [...this.rows]
-      .filter(([, expiresAt]) => expiresAt > after)
-      .map(([jti, expiresAt]) => ({ jti, expiresAt }));
-  }
-
-  asRepository(): RevokedAccessTokensRepository {
-    return this as unknown as RevokedAccessTokensRepository;
+  tokensRepository(): RevokedAccessTokensRepository {
+    const fake: Pick<RevokedAccessTokensRepository, 'insert' | 'isRevoked' | 'findExpiringAfter'> =
+      {
+        insert: async (jti, expiresAt) => void this.tokens.set(jti, expiresAt),
+        isRevoked: async (jti) => this.tokens.has(jti),
+        findExpiringAfter: async (since) =>
+          after(this.tokens, since).map(([jti, expiresAt]) => ({ jti, expiresAt })),
+      };
+    return fake as RevokedAccessTokensRepository;
   }
 }
 
