@@ -83,9 +83,9 @@ async function configureHttp(app: NestFastifyApplication, config: Config): Promi
       maxAge: 600,
     });
   }
-  // Cookies are parsed for every route and set with the options each caller gives (no signing
-  // secret: the device token carries its own HMAC).
-  await app.register(fastifyCookie);
+  // Cookies are set with the options each caller gives (no signing secret: the device token
+  // carries its own HMAC), and parsed only where one is read (device-cookie.ts), not on every request.
+  await app.register(fastifyCookie, { hook: false });
   app.useGlobalFilters(new ProblemDetailsFilter(databaseUnavailable));
   app.useGlobalPipes(createValidationPipe());
   // JSON with a depth limit and strict UTF-8; form bodies keep Nest's parser.

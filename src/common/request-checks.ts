@@ -36,6 +36,7 @@ export class RequestChecks {
   /** The result of `own`, once every deferred check has passed; a deferred failure (a 429) wins. */
   async settle<T>(own: Promise<T>): Promise<T> {
     this.settled = true;
+    if (this.deferred.length === 0) return own;
     const [deferred, result] = await Promise.allSettled([Promise.all(this.deferred), own]);
     if (deferred.status === 'rejected') throw deferred.reason;
     if (result.status === 'rejected') throw result.reason;

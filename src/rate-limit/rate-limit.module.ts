@@ -29,15 +29,24 @@ const CATEGORY_LIMIT: Record<RateLimitCategory, RateLimitName> = {
 };
 
 const reflector = new Reflector();
+/** What each handler declares (`@RateLimit`), read once: each throttler asks on every request. */
+const declared = new WeakMap<object, RateLimitCategory | CategoryResolver>();
 
 function categoryOf(context: ExecutionContext): RateLimitCategory {
-  const declared = reflector.getAllAndOverride<RateLimitCategory | CategoryResolver | undefined>(
-    RATE_LIMIT_CATEGORY_KEY,
-    [context.getHandler(), context.getClass()],
-  );
-  if (typeof declared === 'function')
-    return declared(context.switchToHttp().getRequest<FastifyRequest>());
-  return declared ?? 'default';
+  const handler = context.getHandler();
+  let category = declared.get(handler);
+  if (category === undefined) {
+    category =
+      reflector.getAllAndOverride<RateLimitCategory | CategoryResolver | undefined>(
+        RATE_LIMIT_CATEGORY_KEY,
+        [handler, context.getClass()],
+      ) ?? 'default';
+    declared.set(handler, category);
+  }
+  if (typeof category === 'function') {
+    return category(context.switchToHttp().getRequest<FastifyRequest>());
+  }
+  return category;
 }
 
 /** The counters: in Redis with REDIS_URL (shared by every instance), in process otherwise. */

@@ -32,6 +32,16 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     return (await super.canActivate(context)) as boolean;
   }
 
+  /**
+   * What Passport sees of the request: its headers, on an object of its own.
+   * Passport writes its helpers (`login`, `logout`, …, `authInfo`) on the
+   * request it is given; Fastify's request keeps the shape every request
+   * shares. The principal is put on it by `handleRequest`.
+   */
+  override getRequest(context: ExecutionContext): Pick<FastifyRequest, 'headers'> {
+    return { headers: context.switchToHttp().getRequest<FastifyRequest>().headers };
+  }
+
   override handleRequest<T = Principal>(
     error: unknown,
     principal: T | false,
@@ -46,6 +56,8 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     if (isServiceToken(principal) && !this.isMarked(ALLOW_CLIENT_TOKENS_KEY, context)) {
       throw new BearerChallengeException('This endpoint requires a user token', true);
     }
+    // For the handlers (`@CurrentPrincipal()`) and the roles guard.
+    (request as FastifyRequest & { user: T }).user = principal;
     return principal;
   }
 
