@@ -9,6 +9,8 @@ import { StoreUnavailableError } from '../../redis/key-value-store.js';
 import { caught, httpContext, newPrincipal } from '../../../test/support/unit.js';
 import type { Principal } from '../../common/principal.js';
 import { TokenError } from '../../tokens/token.error.js';
+import type { AccessTokensService } from '../../tokens/access-tokens.service.js';
+import { JwtStrategy } from '../strategies/jwt.strategy.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 
 class AccountController {
@@ -33,34 +35,65 @@ function clientPrincipal(): Principal {
   });
 }
 
+/** The one verification, answering with `answer`; counts how often it was asked. */
+function verification(answer: () => Promise<Principal>) {
+  const asked = { count: 0 };
+  const service = {
+    authenticate: () => {
+      asked.count++;
+      return answer();
+    },
+  } as unknown as AccessTokensService;
+  return { asked, strategy: new JwtStrategy(service) };
+}
+
 describe(JwtAuthGuard.name, () => {
   let sut: JwtAuthGuard;
+  let asked: { count: number };
+  let principal: Principal;
 
   beforeEach(() => {
-    sut = new JwtAuthGuard(new Reflector());
+    principal = newPrincipal();
+    const verified = verification(async () => principal);
+    asked = verified.asked;
+    sut = new JwtAuthGuard(new Reflector(), verified.strategy);
   });
 
   describe('canActivate', () => {
-    it('lets a @Public() handler through without consulting passport', async () => {
-      const context = httpContext({
-        controller: AccountController,
-        handler: 'register',
-        request: withoutToken,
-      });
+    const context = (handler: 'register' | 'me', request: object) =>
+      httpContext({ controller: AccountController, handler, request });
 
-      await expect(sut.canActivate(context)).resolves.toBe(true);
+    it('lets a @Public() handler through without verifying anything', async () => {
+      await expect(sut.canActivate(context('register', withoutToken))).resolves.toBe(true);
+      expect(asked.count).toBe(0);
     });
 
-    it('hands any other handler to passport rather than letting it through', async () => {
-      // No strategy is registered in a unit test, so reaching passport shows up as this error.
-      const context = httpContext({
-        controller: AccountController,
-        handler: 'me',
-        request: withoutToken,
-      });
+    it('runs the jwt strategy for any other handler and hands its principal to the request', async () => {
+      const me = context('me', withToken);
 
-      await expect(sut.canActivate(context)).rejects.toThrow(
-        'Unknown authentication strategy "jwt"',
+      await expect(sut.canActivate(me)).resolves.toBe(true);
+
+      expect(asked.count).toBe(1);
+      expect(me.switchToHttp().getRequest<{ user?: Principal }>().user).toBe(principal);
+    });
+
+    it('challenges a request without a token, without verifying anything', async () => {
+      const thrown = await caught(() => sut.canActivate(context('me', withoutToken)));
+
+      expect(thrown).toBeInstanceOf(BearerChallengeException);
+      expect((thrown as BearerChallengeException).message).toBe('Missing bearer token');
+      expect(asked.count).toBe(0);
+    });
+
+    it('challenges a token the verification refuses', async () => {
+      const refused = verification(() => Promise.reject(new TokenError('revoked', 'revoked')));
+      sut = new JwtAuthGuard(new Reflector(), refused.strategy);
+
+      const thrown = await caught(() => sut.canActivate(context('me', withToken)));
+
+      expect((thrown as BearerChallengeException).challenge).toContain('error="invalid_token"');
+      expect((thrown as BearerChallengeException).message).toBe(
+        'The access token has been revoked',
       );
     });
   });
@@ -97,22 +130,20 @@ describe(JwtAuthGuard.name, () => {
     it('returns the principal of a valid user token', () => {
       const principal = newPrincipal();
 
-      expect(sut.handleRequest(null, principal, undefined, me())).toBe(principal);
+      expect(sut.handleRequest(null, principal, me())).toBe(principal);
     });
 
     it('lets an unavailable revocation store through unchanged: 503, failing closed', async () => {
       const unavailable = new StoreUnavailableError('Redis is not connected');
 
-      const thrown = await caught(() => sut.handleRequest(unavailable, false, undefined, me()));
+      const thrown = await caught(() => sut.handleRequest(unavailable, false, me()));
 
       expect(thrown).toBe(unavailable);
       expect(thrown).toBeInstanceOf(DependencyUnavailableError);
     });
 
     it('challenges a request without a token, without error="invalid_token"', async () => {
-      const thrown = await caught(() =>
-        sut.handleRequest(null, false, undefined, me(withoutToken)),
-      );
+      const thrown = await caught(() => sut.handleRequest(null, false, me(withoutToken)));
 
       expect(thrown).toBeInstanceOf(BearerChallengeException);
       const challenge = thrown as BearerChallengeException;
@@ -139,9 +170,7 @@ describe(JwtAuthGuard.name, () => {
         'The access token has expired',
       ],
     ])('challenges %s with error="invalid_token"', async (_, refusal, detail) => {
-      const thrown = await caught(() =>
-        sut.handleRequest(refusal, false, undefined, me(withToken)),
-      );
+      const thrown = await caught(() => sut.handleRequest(refusal, false, me(withToken)));
 
       expect(thrown).toBeInstanceOf(BearerChallengeException);
       const challenge = thrown as BearerChallengeException;
@@ -152,9 +181,7 @@ describe(JwtAuthGuard.name, () => {
     });
 
     it('refuses a service token on a route for user tokens', async () => {
-      const thrown = await caught(() =>
-        sut.handleRequest(null, clientPrincipal(), undefined, me()),
-      );
+      const thrown = await caught(() => sut.handleRequest(null, clientPrincipal(), me()));
 
       expect(thrown).toBeInstanceOf(BearerChallengeException);
       expect((thrown as BearerChallengeException).getStatus()).toBe(401);
@@ -169,7 +196,7 @@ describe(JwtAuthGuard.name, () => {
         request: withToken,
       });
 
-      expect(sut.handleRequest(null, principal, undefined, context)).toBe(principal);
+      expect(sut.handleRequest(null, principal, context)).toBe(principal);
     });
   });
 });

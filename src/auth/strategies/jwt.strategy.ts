@@ -46,3 +46,26 @@ export class JwtStrategy extends PassportStrategy(BearerTokenStrategy, 'jwt') {
     return this.accessTokens.authenticate(token);
   }
 }
+
+/** What a strategy decided about a request: a principal, no credentials (`false`), or an error. */
+export interface StrategyVerdict {
+  error: unknown;
+  principal: Principal | false;
+}
+
+/**
+ * Runs `strategy` on one request as Passport's `authenticate` does: on a copy
+ * of the strategy whose `success`, `fail` and `error` belong to this request.
+ */
+export function runStrategy(
+  strategy: JwtStrategy,
+  request: FastifyRequest,
+): Promise<StrategyVerdict> {
+  return new Promise((resolve) => {
+    const run: JwtStrategy = Object.create(strategy);
+    run.success = (principal) => resolve({ error: null, principal: principal as Principal });
+    run.fail = () => resolve({ error: null, principal: false });
+    run.error = (error) => resolve({ error, principal: false });
+    run.authenticate(request);
+  });
+}
