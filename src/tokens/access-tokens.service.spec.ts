@@ -1,7 +1,7 @@
 import { JwtService } from '@nestjs/jwt';
 import { createHmac, randomUUID } from 'node:crypto';
 import { version as uuidVersion } from 'uuid';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeBlocklist, FakeSigningKeys } from '../../test/support/fakes.js';
 import {
   accessTokenClaims,
@@ -62,23 +62,24 @@ describe(AccessTokensService.name, () => {
   const config = testConfig();
   let clock: FakeClock;
   let blocklist: FakeBlocklist;
-  let jwtService: JwtService;
   let keys: FakeSigningKeys;
   let sut: AccessTokensService;
 
   beforeEach(() => {
     clock = new FakeClock();
     blocklist = new FakeBlocklist();
-    jwtService = new JwtService();
     keys = new FakeSigningKeys(key);
     sut = new AccessTokensService(
-      jwtService,
+      new JwtService(),
       keys.asService(),
       new VerifiedTokenCache(clock),
       blocklist.asService(),
       clock,
       config,
     );
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
   });
 
   describe('issue', () => {
@@ -245,7 +246,7 @@ describe(AccessTokensService.name, () => {
     });
 
     it('checks the signature of a token once, then serves it from the verified-token cache', async () => {
-      const verifySignature = vi.spyOn(jwtService, 'verify');
+      const verifySignature = vi.spyOn(JwtService.prototype, 'verify');
       const { token } = sut.issue(newIssueRequest());
 
       const first = await sut.verify(token);

@@ -39,6 +39,8 @@ export interface IssuedAccessToken {
  */
 @Injectable()
 export class AccessTokensService {
+  private readonly verifiers = new WeakMap<KeyObject, JwtService>();
+
   constructor(
     private readonly jwt: JwtService,
     private readonly keys: SigningKeysService,
@@ -94,10 +96,7 @@ export class AccessTokensService {
     const key = await this.resolveKey(rawToken);
     let payload: unknown;
     try {
-      payload = this.jwt.verify(rawToken, {
-        // @nestjs/jwt types the key as a string, but hands it to jsonwebtoken, which takes the
-        // KeyObject as it is: parsed once when the key was loaded, not on every request.
-        publicKey: key as unknown as string,
+      payload = this.verifierFor(key).verify(rawToken, {
         algorithms: [this.keys.algorithm, 'RS256', 'ES256', 'HS256'],
         issuer: this.config.auth.issuer,
         audience: this.config.auth.audience,
@@ -130,6 +129,16 @@ export class AccessTokensService {
     if (!key) throw new TokenError('unknown_key', 'token signed with an unknown key');
     if (header.alg !== key.algorithm) throw new TokenError('malformed', 'unexpected algorithm');
     return key.verificationKey;
+  }
+
+  /** A JwtService holding `key` (a KeyObject, parsed once when the key was loaded). */
+  private verifierFor(key: KeyObject): JwtService {
+    let verifier = this.verifiers.get(key);
+    if (!verifier) {
+      verifier = new JwtService({ publicKey: key });
+      this.verifiers.set(key, verifier);
+    }
+    return verifier;
   }
 
   /** `keyForToken`, after one look at the database when the kid is not (yet) known here. */
