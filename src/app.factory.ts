@@ -10,8 +10,9 @@ import { clientErrorHandler, frameworkErrors } from './common/filters/framework-
 import { ProblemDetailsFilter } from './common/filters/problem-details.filter.js';
 import { parseJsonBody } from './common/validation/json-body.js';
 import { createValidationPipe } from './common/validation/validation.pipe.js';
-import { Environment, loadConfig } from './config/config.js';
+import type { Config } from './config/config.js';
 import { fastifyTrustProxy } from './config/trust-proxy.js';
+import { databaseUnavailable } from './database/database-errors.js';
 import { MetricsListener } from './metrics/metrics-listener.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { setupSwagger } from './swagger.js';
@@ -23,13 +24,30 @@ export interface CreateAppOptions {
   logLevels?: LogLevel[] | false;
 }
 
-/** Builds the whole app (used by `main.ts` and by the tests, which boot it in-process). */
+/**
+ * Builds the whole app from a parsed configuration (used by `main.ts` and by
+ * the tests, which boot it in-process, several with different settings).
+ */
 export async function createApp(
-  env: Environment,
+  config: Config,
   options: CreateAppOptions = {},
 ): Promise<NestFastifyApplication> {
-  const config = loadConfig(env);
-  const adapter = new FastifyAdapter({
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config),
+    fastifyAdapter(config),
+    { logger: appLogger(config, options), abortOnError: false },
+  );
+  await configureHttp(app, config);
+  setupSwagger(app, config);
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  // Here rather than in a lifecycle hook: the CLI boots the same modules and must not listen.
+  await app.get(MetricsListener).start();
+  return app;
+}
+
+function fastifyAdapter(config: Config): FastifyAdapter {
+  return new FastifyAdapter({
     bodyLimit: config.app.bodyLimitBytes,
     // Decides request.ip: what rate limits key on and what sessions and logs record.
     trustProxy: fastifyTrustProxy(config.app.trustProxy),
@@ -42,18 +60,18 @@ export async function createApp(
     clientErrorHandler,
     frameworkErrors,
   });
-  const logger =
-    options.logLevels === false
-      ? false
-      : new ConsoleLogger({
-          json: config.app.logFormat === 'json',
-          logLevels: options.logLevels ?? ['log', 'warn', 'error', 'fatal'],
-        });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env), adapter, {
-    logger,
-    abortOnError: false,
-  });
+}
 
+function appLogger(config: Config, options: CreateAppOptions): ConsoleLogger | false {
+  if (options.logLevels === false) return false;
+  return new ConsoleLogger({
+    json: config.app.logFormat === 'json',
+    logLevels: options.logLevels ?? ['log', 'warn', 'error', 'fatal'],
+  });
+}
+
+/** Errors, validation, bodies, CORS, cookies and the hooks every request passes. */
+async function configureHttp(app: NestFastifyApplication, config: Config): Promise<void> {
   if (config.app.corsOrigins.length > 0) {
     // Browser apps on these origins may call the API with a bearer token (no cookies are used).
     app.enableCors({
@@ -65,18 +83,22 @@ export async function createApp(
       maxAge: 600,
     });
   }
-  // Cookies are parsed for every route and set with the options each caller gives (no signing
-  // secret: the device token carries its own HMAC).
-  await app.register(fastifyCookie);
-  app.useGlobalFilters(new ProblemDetailsFilter());
+  // Cookies are set with the options each caller gives (no signing secret: the device token
+  // carries its own HMAC), and parsed only where one is read (device-cookie.ts), not on every request.
+  await app.register(fastifyCookie, { hook: false });
+  app.useGlobalFilters(new ProblemDetailsFilter(databaseUnavailable));
   app.useGlobalPipes(createValidationPipe());
   // JSON with a depth limit and strict UTF-8; form bodies keep Nest's parser.
   app.useBodyParser('application/json', { bodyLimit: config.app.bodyLimitBytes }, (_, body, done) =>
     done(null, parseJsonBody(body)),
   );
-  const fastify = app.getHttpAdapter().getInstance();
   // No API takes text/plain: such a body is refused with 415 rather than handed on as a string.
-  fastify.removeContentTypeParser('text/plain');
+  app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
+  addRequestHooks(app);
+}
+
+function addRequestHooks(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
   // Helmet's middleware, built once. (@fastify/helmet rebuilds it on every request,
   // which cost 11-21% of the CPU of a small request in our benchmark.)
   const securityHeaders = helmet({
@@ -93,20 +115,13 @@ export async function createApp(
   fastify.addHook('onRequest', (request, reply, done) => {
     securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
   });
-  const metrics = app.get(MetricsService);
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  const metrics = app.get(MetricsService);
   fastify.addHook('onResponse', async (request, reply) => {
     metrics.httpDuration
       .labels(request.method, request.routeOptions.url ?? 'unmatched', String(reply.statusCode))
       .observe(reply.elapsedTime / 1000);
   });
-
-  setupSwagger(app);
-  await app.init();
-  await fastify.ready();
-  // Here rather than in a lifecycle hook: the CLI boots the same modules and must not listen.
-  await app.get(MetricsListener).start();
-  return app;
 }

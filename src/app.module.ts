@@ -1,32 +1,29 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from './auth/auth.module.js';
 import { ClockModule } from './common/clock.js';
-import { Environment, loadConfig } from './config/config.js';
+import type { Config } from './config/config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
-import { MetricsModule } from './metrics/metrics.module.js';
-import { RedisModule } from './redis/redis.module.js';
-import { RateLimitModule } from './rate-limit/rate-limit.module.js';
-import { TokensModule } from './tokens/tokens.module.js';
-import { UsersModule } from './users/users.module.js';
+import { MetricsEndpointModule } from './metrics/metrics-endpoint.module.js';
 
+/**
+ * The app for one configuration. The configuration is passed in, never read
+ * from `process.env` inside a module, so two instances with different
+ * settings can run in one process (the scale-out tests do). `AuthModule`
+ * brings the features in: users, tokens, clients, rate limits.
+ */
 @Module({})
 export class AppModule {
-  static forRoot(env: Environment): DynamicModule {
-    const config = loadConfig(env);
+  static forRoot(config: Config): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
         ClockModule,
         DatabaseModule.forRoot(config),
-        RedisModule,
-        RateLimitModule,
-        MetricsModule.forRoot(config),
         HealthModule,
-        TokensModule,
-        UsersModule,
+        MetricsEndpointModule.forRoot(config),
         AuthModule,
       ],
     };

@@ -11,7 +11,7 @@ const logger = new Logger('Bootstrap');
 async function serve(config: Config): Promise<void> {
   // Loaded here, not at the top: a cluster primary only supervises and never needs the app.
   const { createApp } = await import('./app.factory.js');
-  const app = await createApp(process.env);
+  const app = await createApp(config);
   app.enableShutdownHooks();
   await app.listen(config.app.port, config.app.host);
   const mode = `${config.database.url ? 'PostgreSQL' : 'embedded PostgreSQL'} + ${config.redis.url ? 'Redis' : 'in-process store'}`;

@@ -1,7 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { Config } from './config/config.js';
-import { CONFIG } from './config/config.module.js';
 import { METRICS_SECURITY } from './metrics/metrics.controller.js';
 
 /**
@@ -21,7 +20,7 @@ function withOAuth2Alternative(document: OpenAPIObject): OpenAPIObject {
 }
 
 /** Swagger UI at /docs, the document at /docs-json. Authorize logs in through the OAuth2 password flow. */
-export function setupSwagger(app: NestFastifyApplication): void {
+export function setupSwagger(app: NestFastifyApplication, config: Config): void {
   const builder = new DocumentBuilder()
     .setTitle('Auth server')
     .setDescription(
@@ -38,18 +37,18 @@ export function setupSwagger(app: NestFastifyApplication): void {
       },
       'oauth2',
     );
-  if (app.get<Config>(CONFIG).metrics.token) {
+  if (config.metrics.token) {
     // Its own scheme: the metrics token is not an access token, and /metrics is not open.
     builder.addBearerAuth(
       { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN (for /metrics only)' },
       METRICS_SECURITY,
     );
   }
-  const config = builder.build();
+  const document = builder.build();
   SwaggerModule.setup(
     'docs',
     app,
-    () => withOAuth2Alternative(SwaggerModule.createDocument(app, config)),
+    () => withOAuth2Alternative(SwaggerModule.createDocument(app, document)),
     {
       jsonDocumentUrl: 'docs-json',
       yamlDocumentUrl: 'docs-yaml',

@@ -25,30 +25,25 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AllowClientTokens } from '../common/decorators/allow-client-tokens.decorator.js';
-import { CurrentUser } from '../common/decorators/current-user.decorator.js';
+import { CurrentPrincipal } from '../common/decorators/current-principal.decorator.js';
 import { Public } from '../common/decorators/public.decorator.js';
 import { UuidParam } from '../common/decorators/uuid-param.decorator.js';
 import { DEVICE_HEADER, setDeviceCookie } from '../common/device-cookie.js';
-import type { Principal } from '../tokens/access-token.claims.js';
-import type { ClientMeta } from '../tokens/refresh-sessions.service.js';
-import { RegisterUserDto } from '../users/dto/register-user.dto.js';
-import { toUserResponse, UserResponseDto } from '../users/dto/user-response.dto.js';
+import type { Principal } from '../common/principal.js';
+import { requestOrigin } from '../common/request-origin.js';
+import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
 import { DEVICE_TOKEN_TTL_SECONDS } from '../tokens/device-tokens.service.js';
+import { RegisterUserDto } from '../users/dto/register-user.dto.js';
+import { SessionResponseDto } from '../users/dto/session-response.dto.js';
+import { toUserResponse, UserResponseDto } from '../users/dto/user-response.dto.js';
 import type { PasswordSignIn } from '../users/password-sign-in.service.js';
 import { UsersService } from '../users/users.service.js';
 import { AuthService } from './auth.service.js';
 import { LoginDto } from './dto/login.dto.js';
-import { MeResponseDto } from './dto/me-response.dto.js';
+import { MeResponseDto, toMeResponse } from './dto/me-response.dto.js';
 import { LogoutDto, RefreshTokenDto } from './dto/refresh-token.dto.js';
-import { SessionResponseDto } from '../common/dto/session-response.dto.js';
 import { TokenResponseDto } from './dto/token-response.dto.js';
 import { LocalAuthGuard } from './guards/local-auth.guard.js';
-import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
-
-export function clientMeta(request: FastifyRequest): ClientMeta {
-  const userAgent = request.headers['user-agent'];
-  return { userAgent: typeof userAgent === 'string' ? userAgent : null, ip: request.ip ?? null };
-}
 
 @ApiTags('auth')
 @Controller('auth')
@@ -90,7 +85,7 @@ export class AuthController {
     @Req() request: FastifyRequest & { user: PasswordSignIn },
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenResponseDto> {
-    const tokens = await this.auth.login(request.user.user, clientMeta(request));
+    const tokens = await this.auth.startSession(request.user.user, requestOrigin(request));
     setDeviceCookie(reply, request.user.deviceToken, DEVICE_TOKEN_TTL_SECONDS);
     return tokens;
   }
@@ -105,7 +100,7 @@ export class AuthController {
   })
   @ApiUnauthorizedResponse({ description: 'Invalid, expired, revoked or reused refresh token' })
   refresh(@Body() dto: RefreshTokenDto, @Req() request: FastifyRequest): Promise<TokenResponseDto> {
-    return this.auth.refresh(dto.refresh_token, clientMeta(request));
+    return this.auth.refresh(dto.refresh_token, requestOrigin(request));
   }
 
   @ApiBearerAuth()
@@ -113,7 +108,10 @@ export class AuthController {
   @HttpCode(204)
   @ApiOperation({ summary: 'End the current session; its access and refresh tokens stop working' })
   @ApiNoContentResponse({ description: 'Signed out' })
-  async logout(@CurrentUser() principal: Principal, @Body() dto: LogoutDto = {}): Promise<void> {
+  async logout(
+    @CurrentPrincipal() principal: Principal,
+    @Body() dto: LogoutDto = {},
+  ): Promise<void> {
     await this.auth.logout(principal, dto?.refresh_token);
   }
 
@@ -122,7 +120,7 @@ export class AuthController {
   @HttpCode(204)
   @ApiOperation({ summary: 'End every session of the caller, on every device' })
   @ApiNoContentResponse({ description: 'Signed out everywhere' })
-  async logoutAll(@CurrentUser() principal: Principal): Promise<void> {
+  async logoutAll(@CurrentPrincipal() principal: Principal): Promise<void> {
     await this.auth.logoutAll(principal);
   }
 
@@ -130,25 +128,14 @@ export class AuthController {
   @AllowClientTokens()
   @Get('me')
   @ApiOperation({ summary: "The verified access token's claims (no database access)" })
-  me(@CurrentUser() principal: Principal): MeResponseDto {
-    const { claims } = principal;
-    return {
-      sub: claims.sub,
-      roles: claims.roles,
-      sid: claims.sid ?? null,
-      jti: claims.jti,
-      iat: claims.iat,
-      exp: claims.exp,
-      iss: claims.iss,
-      aud: claims.aud,
-      ...(claims.client_id ? { client_id: claims.client_id } : {}),
-    };
+  me(@CurrentPrincipal() principal: Principal): MeResponseDto {
+    return toMeResponse(principal);
   }
 
   @ApiBearerAuth()
   @Get('sessions')
   @ApiOperation({ summary: "The caller's live sessions" })
-  sessions(@CurrentUser() principal: Principal): Promise<SessionResponseDto[]> {
+  sessions(@CurrentPrincipal() principal: Principal): Promise<SessionResponseDto[]> {
     return this.auth.sessions(principal);
   }
 
@@ -159,7 +146,7 @@ export class AuthController {
   @ApiNoContentResponse({ description: 'Revoked' })
   @ApiNotFoundResponse({ description: 'No such session of the caller' })
   async revokeSession(
-    @CurrentUser() principal: Principal,
+    @CurrentPrincipal() principal: Principal,
     @UuidParam('id') id: string,
   ): Promise<void> {
     await this.auth.revokeOwnSession(principal, id);

@@ -1,20 +1,29 @@
 import { Injectable, Logger, NotFoundException } from '@nestjs/common';
-import { BearerChallengeException } from '../common/filters/problem-details.filter.js';
-import type { Principal } from '../tokens/access-token.claims.js';
-import { AccessTokensService } from '../tokens/access-tokens.service.js';
+import { BearerChallengeException } from '../common/errors.js';
+import type { Principal } from '../common/principal.js';
+import type { RequestOrigin } from '../common/request-origin.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { AccessTokensService, IssueAccessToken } from '../tokens/access-tokens.service.js';
 import {
-  ClientMeta,
+  IssuedRefreshToken,
   RefreshSessionsService,
   ReuseDetectedError,
 } from '../tokens/refresh-sessions.service.js';
-import { TokenError } from '../tokens/token.error.js';
 import { TokenRevocationService } from '../tokens/token-revocation.service.js';
+import { TokenError } from '../tokens/token.error.js';
+import { SessionResponseDto, toSessionResponse } from '../users/dto/session-response.dto.js';
 import type { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
-import { MetricsService } from '../metrics/metrics.service.js';
-import { SessionResponseDto, toSessionResponse } from '../common/dto/session-response.dto.js';
 import { TokenResponseDto, toTokenResponse } from './dto/token-response.dto.js';
 
+/** The presented refresh token cannot be used: 401 for the REST endpoint, `invalid_grant` for OAuth2. */
+export class InvalidRefreshTokenError extends BearerChallengeException {
+  constructor(detail: string) {
+    super(detail, false);
+  }
+}
+
+/** Sessions of signed-in users: start, refresh, sign out, list; and every token response. */
 @Injectable()
 export class AuthService {
   private readonly events = new Logger('AuthEvents');
@@ -27,66 +36,57 @@ export class AuthService {
     private readonly metrics: MetricsService,
   ) {}
 
-  /** Starts a session for a user whose credentials were just verified. */
-  async login(user: User, meta: ClientMeta): Promise<TokenResponseDto> {
-    const { token: refreshToken, session } = await this.refreshSessions.start(user.id, meta);
+  /** Starts a session for a user whose password was just checked (REST login, password grant). */
+  async startSession(user: User, origin: RequestOrigin): Promise<TokenResponseDto> {
+    const { token, session } = await this.refreshSessions.start(user.id, origin);
     this.metrics.authEvents.inc({ event: 'login_succeeded' });
     this.events.log({
       event: 'login.succeeded',
       userId: user.id,
-      sessionId: session.familyId,
-      ip: meta.ip,
+      sessionId: session.sessionId,
+      ip: origin.ip,
     });
-    return this.tokenResponse(user, session.familyId, refreshToken);
+    return this.tokenResponse(
+      { subject: user.id, roles: user.roles, sessionId: session.sessionId },
+      token,
+    );
   }
 
   /**
-   * Rotates the refresh token. Reuse of a spent token revokes the family and
+   * Rotates the refresh token. Reuse of a spent token revokes the session and
    * its access tokens; a disabled or deleted user's session ends.
    */
-  async refresh(refreshToken: string, meta: ClientMeta): Promise<TokenResponseDto> {
-    let rotated;
-    try {
-      rotated = await this.refreshSessions.rotate(refreshToken, meta);
-    } catch (error) {
-      if (!(error instanceof TokenError)) throw error;
-      this.metrics.authEvents.inc({
-        event: error instanceof ReuseDetectedError ? 'refresh_reuse' : 'refresh_failed',
-      });
-      if (error instanceof ReuseDetectedError) {
-        await this.revocation.revokeSession(error.familyId, 'reuse');
-        this.events.warn({
-          event: 'refresh.reuse_detected',
-          sessionId: error.familyId,
-          userId: error.userId,
-          ip: meta.ip,
-        });
-      }
-      throw new InvalidRefreshTokenError(error.message);
-    }
-    const user = await this.users.findActiveById(rotated.session.userId);
+  async refresh(refreshToken: string, origin: RequestOrigin): Promise<TokenResponseDto> {
+    const { token, session } = await this.rotate(refreshToken, origin);
+    const user = await this.users.findActiveById(session.userId);
     if (!user) {
-      await this.revocation.revokeSession(rotated.session.familyId, 'disabled');
+      await this.revocation.revokeSession(session.sessionId, 'disabled');
       throw new InvalidRefreshTokenError('refresh token is invalid, expired or revoked');
     }
     this.metrics.authEvents.inc({ event: 'refresh_succeeded' });
-    return this.tokenResponse(user, rotated.session.familyId, rotated.token);
+    return this.tokenResponse(
+      { subject: user.id, roles: user.roles, sessionId: session.sessionId },
+      token,
+    );
+  }
+
+  /**
+   * The one token response (RFC 6749 §5.1): a new access token for `grant`,
+   * with the refresh token of a user's session; without one for a service.
+   */
+  tokenResponse(grant: IssueAccessToken, refreshToken?: string): TokenResponseDto {
+    return toTokenResponse(this.accessTokens.issue(grant), refreshToken);
   }
 
   /** Ends the caller's session (and the session of `refreshToken`, if it is the caller's). */
   async logout(principal: Principal, refreshToken?: string): Promise<void> {
-    if (principal.sessionId)
+    if (principal.sessionId) {
       await this.revocation.revokeSession(principal.sessionId, 'logout', principal.subject);
+    }
     await this.revocation.revokeAccessToken(principal);
-    if (refreshToken) {
-      const session = await this.refreshSessions.findByToken(refreshToken);
-      if (
-        session &&
-        session.userId === principal.subject &&
-        session.familyId !== principal.sessionId
-      ) {
-        await this.revocation.revokeSession(session.familyId, 'logout', principal.subject);
-      }
+    const other = refreshToken ? await this.refreshSessions.findByToken(refreshToken) : null;
+    if (other && other.userId === principal.subject && other.sessionId !== principal.sessionId) {
+      await this.revocation.revokeSession(other.sessionId, 'logout', principal.subject);
     }
   }
 
@@ -105,15 +105,24 @@ export class AuthService {
     if (!revoked) throw new NotFoundException('Session not found');
   }
 
-  private tokenResponse(user: User, sessionId: string, refreshToken: string): TokenResponseDto {
-    const access = this.accessTokens.issue({ subject: user.id, roles: user.roles, sessionId });
-    return toTokenResponse(access, refreshToken);
-  }
-}
-
-/** The presented refresh token cannot be used: 401 for the REST endpoint, `invalid_grant` for OAuth2. */
-export class InvalidRefreshTokenError extends BearerChallengeException {
-  constructor(detail: string) {
-    super(detail, false);
+  /** `RefreshSessionsService.rotate`, with reuse answered by revoking the session everywhere. */
+  private async rotate(refreshToken: string, origin: RequestOrigin): Promise<IssuedRefreshToken> {
+    try {
+      return await this.refreshSessions.rotate(refreshToken, origin);
+    } catch (error) {
+      if (!(error instanceof TokenError)) throw error;
+      const reuse = error instanceof ReuseDetectedError;
+      this.metrics.authEvents.inc({ event: reuse ? 'refresh_reuse' : 'refresh_failed' });
+      if (reuse) {
+        await this.revocation.revokeSession(error.sessionId, 'reuse');
+        this.events.warn({
+          event: 'refresh.reuse_detected',
+          sessionId: error.sessionId,
+          userId: error.userId,
+          ip: origin.ip,
+        });
+      }
+      throw new InvalidRefreshTokenError(error.message);
+    }
   }
 }

@@ -1,8 +1,9 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
-import { OAuthException } from '../common/filters/problem-details.filter.js';
-import type { ClientMeta } from '../tokens/refresh-sessions.service.js';
+import { OAuthException } from '../common/errors.js';
+import type { RequestOrigin } from '../common/request-origin.js';
+import { fieldErrors } from '../common/validation/field-errors.js';
 import { ClientCredentialsFields } from './dto/oauth-requests.dto.js';
 import type { TokenResponseDto } from './dto/token-response.dto.js';
 
@@ -19,7 +20,9 @@ export function parseOAuthBody<T extends object>(type: new () => T, request: Fas
   const dto = plainToInstance(type, body);
   const errors = validateSync(dto, { whitelist: true, forbidNonWhitelisted: false });
   if (errors.length > 0) {
-    const fields = errors.map((error) => error.property).join(', ');
+    const fields = fieldErrors(errors)
+      .map((error) => error.field)
+      .join(', ');
     throw new OAuthException('invalid_request', `Missing or malformed parameter: ${fields}`);
   }
   return dto;
@@ -38,29 +41,12 @@ export function presentedClient(
   request: FastifyRequest,
   body: ClientCredentialsFields,
 ): PresentedClient | null {
-  const header = request.headers.authorization;
-  let basic = header && /^basic\s+/i.test(header) ? header.replace(/^basic\s+/i, '') : null;
-  // An empty id and secret (`Basic Og==`) is what Swagger UI's Authorize sends for a public
-  // client by default: no client authentication, not a failed one.
-  if (basic !== null && Buffer.from(basic, 'base64').toString('utf8') === ':') basic = null;
+  const basic = basicCredentials(request.headers.authorization);
   const inBody = body.client_id !== undefined || body.client_secret !== undefined;
   if (basic !== null && inBody) {
     throw new OAuthException('invalid_request', 'Use one client authentication method, not both');
   }
-  if (basic !== null) {
-    const decoded = Buffer.from(basic, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 0)
-      throw new OAuthException('invalid_client', 'Malformed Basic credentials', 401, true);
-    try {
-      return {
-        clientId: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')),
-        clientSecret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')),
-      };
-    } catch {
-      throw new OAuthException('invalid_client', 'Malformed Basic credentials', 401, true);
-    }
-  }
+  if (basic !== null) return decodeBasic(basic);
   if (!inBody) return null;
   if (!body.client_id || !body.client_secret) {
     throw new OAuthException(
@@ -73,9 +59,33 @@ export function presentedClient(
   return { clientId: body.client_id, clientSecret: body.client_secret };
 }
 
-/** What the token endpoint reads from a request besides the form: user agent, IP, device tokens. */
+/** The base64 part of `Authorization: Basic …`, or `null` for no client authentication. */
+function basicCredentials(header: string | undefined): string | null {
+  if (!header || !/^basic\s+/i.test(header)) return null;
+  const basic = header.replace(/^basic\s+/i, '');
+  // An empty id and secret (`Basic Og==`) is what Swagger UI's Authorize sends for a public
+  // client by default: no client authentication, not a failed one.
+  return Buffer.from(basic, 'base64').toString('utf8') === ':' ? null : basic;
+}
+
+/** `id:secret`, each form-encoded (RFC 6749 §2.3.1). */
+function decodeBasic(basic: string): PresentedClient {
+  const decoded = Buffer.from(basic, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  try {
+    if (colon < 0) throw new Error('no colon');
+    return {
+      clientId: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')),
+      clientSecret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')),
+    };
+  } catch {
+    throw new OAuthException('invalid_client', 'Malformed Basic credentials', 401, true);
+  }
+}
+
+/** What the token endpoint reads from a request besides the form: where it came from, device tokens. */
 export interface TokenRequestContext {
-  meta: ClientMeta;
+  origin: RequestOrigin;
   deviceTokens: readonly (string | undefined)[];
 }
 

@@ -9,10 +9,10 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../common/decorators/public.decorator.js';
+import { requestOrigin } from '../common/request-origin.js';
 import { DEVICE_HEADER, presentedDeviceTokens, setDeviceCookie } from '../common/device-cookie.js';
 import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
 import { DEVICE_TOKEN_TTL_SECONDS } from '../tokens/device-tokens.service.js';
-import { clientMeta } from './auth.controller.js';
 import {
   IntrospectionResponseDto,
   IntrospectRequestDto,
@@ -60,7 +60,7 @@ export class OAuthController {
   ): Promise<TokenResponseDto> {
     const dto = parseOAuthBody(TokenRequestDto, request);
     const grant = await this.oauth.token(dto, presentedClient(request, dto), {
-      meta: clientMeta(request),
+      origin: requestOrigin(request),
       deviceTokens: presentedDeviceTokens(request),
     });
     if (grant.deviceToken) setDeviceCookie(reply, grant.deviceToken, DEVICE_TOKEN_TTL_SECONDS);

@@ -1,33 +1,31 @@
 import { ForbiddenException, Injectable } from '@nestjs/common';
-import { OAuthClientsService } from '../clients/oauth-clients.service.js';
 import type { OAuthClient } from '../clients/entities/oauth-client.entity.js';
-import {
-  BearerChallengeException,
-  OAuthException,
-} from '../common/filters/problem-details.filter.js';
+import { OAuthClientsService } from '../clients/oauth-clients.service.js';
+import { BearerChallengeException, OAuthException } from '../common/errors.js';
+import type { Principal } from '../common/principal.js';
+import type { RequestOrigin } from '../common/request-origin.js';
 import { Role } from '../common/role.enum.js';
 import { TooManyAttemptsException } from '../rate-limit/login-attempts.service.js';
-import type { Principal } from '../tokens/access-token.claims.js';
 import { AccessTokensService } from '../tokens/access-tokens.service.js';
-import { BlocklistService } from '../tokens/blocklist.service.js';
-import { ClientMeta, RefreshSessionsService } from '../tokens/refresh-sessions.service.js';
+import { RefreshSessionsService } from '../tokens/refresh-sessions.service.js';
+import { TokenRevocationService } from '../tokens/token-revocation.service.js';
 import { TokenError } from '../tokens/token.error.js';
-import { tokenIdTime, TokenRevocationService } from '../tokens/token-revocation.service.js';
 import {
   InvalidCredentialsError,
   PasswordSignInService,
 } from '../users/password-sign-in.service.js';
 import { AuthService, InvalidRefreshTokenError } from './auth.service.js';
 import {
+  INACTIVE_TOKEN,
   IntrospectionResponseDto,
   IntrospectRequestDto,
   RevokeRequestDto,
+  toAccessTokenIntrospection,
+  toRefreshTokenIntrospection,
   TokenRequestDto,
 } from './dto/oauth-requests.dto.js';
-import { TokenResponseDto, toTokenResponse } from './dto/token-response.dto.js';
+import type { TokenResponseDto } from './dto/token-response.dto.js';
 import type { PresentedClient, TokenGrant, TokenRequestContext } from './oauth-body.js';
-
-const INACTIVE: IntrospectionResponseDto = Object.freeze({ active: false });
 
 const looksLikeJwt = (token: string) => token.split('.').length === 3;
 
@@ -41,7 +39,6 @@ export class OAuthService {
     private readonly accessTokens: AccessTokensService,
     private readonly refreshSessions: RefreshSessionsService,
     private readonly revocation: TokenRevocationService,
-    private readonly blocklist: BlocklistService,
   ) {}
 
   async token(
@@ -49,74 +46,42 @@ export class OAuthService {
     presented: PresentedClient | null,
     context: TokenRequestContext,
   ): Promise<TokenGrant> {
-    switch (dto.grant_type) {
-      case 'password':
-        if (presented) await this.authenticateClient(presented);
-        return this.passwordGrant(dto, context);
-      case 'refresh_token':
-        if (presented) await this.authenticateClient(presented);
-        return { response: await this.refreshGrant(dto, context.meta) };
-      case 'client_credentials':
-        if (!presented)
-          throw new OAuthException(
-            'invalid_client',
-            'Client authentication is required',
-            401,
-            true,
-          );
-        return {
-          response: this.clientCredentialsGrant(await this.authenticateClient(presented)),
-        };
-      default:
-        throw new OAuthException(
-          'unsupported_grant_type',
-          `Unsupported grant_type: ${dto.grant_type.slice(0, 64)}`,
-        );
+    if (dto.grant_type === 'client_credentials') {
+      return { response: this.clientCredentialsGrant(await this.requireClient(presented)) };
     }
+    if (dto.grant_type !== 'password' && dto.grant_type !== 'refresh_token') {
+      throw new OAuthException(
+        'unsupported_grant_type',
+        `Unsupported grant_type: ${dto.grant_type.slice(0, 64)}`,
+      );
+    }
+    // Public clients (Swagger UI) send no credentials; credentials that are sent must be right.
+    if (presented) await this.authenticateClient(presented);
+    if (dto.grant_type === 'password') return this.passwordGrant(dto, context);
+    return { response: await this.refreshGrant(dto, context.origin) };
   }
 
   /** RFC 7009: the answer is the same whether or not the token existed. */
   async revoke(dto: RevokeRequestDto, presented: PresentedClient | null): Promise<void> {
     if (presented) await this.authenticateClient(presented);
     if (looksLikeJwt(dto.token)) {
-      const principal = await this.verifyQuietly(dto.token);
+      const principal = await this.quietly(this.accessTokens.verify(dto.token));
       if (principal) await this.revocation.revokeAccessToken(principal);
       return;
     }
     const session = await this.refreshSessions.findByToken(dto.token);
-    if (session) await this.revocation.revokeSession(session.familyId, 'logout', session.userId);
+    if (session) await this.revocation.revokeSession(session.sessionId, 'logout', session.userId);
   }
 
   /** RFC 7662. The caller is a registered client or an admin (checked by `authorizeIntrospection`). */
   async introspect(dto: IntrospectRequestDto): Promise<IntrospectionResponseDto> {
     if (looksLikeJwt(dto.token)) {
-      const principal = await this.verifyQuietly(dto.token);
-      if (!principal || (await this.isRevoked(principal))) return INACTIVE;
-      const { claims } = principal;
-      return {
-        active: true,
-        token_type: 'access_token',
-        sub: claims.sub,
-        ...(claims.client_id ? { client_id: claims.client_id } : {}),
-        roles: claims.roles,
-        ...(claims.sid ? { sid: claims.sid } : {}),
-        jti: claims.jti,
-        iss: claims.iss,
-        aud: claims.aud,
-        iat: claims.iat,
-        exp: claims.exp,
-      };
+      const principal = await this.quietly(this.accessTokens.authenticate(dto.token));
+      return principal ? toAccessTokenIntrospection(principal) : INACTIVE_TOKEN;
     }
     const session = await this.refreshSessions.findByToken(dto.token);
-    if (!session || !this.refreshSessions.isCurrent(session)) return INACTIVE;
-    return {
-      active: true,
-      token_type: 'refresh_token',
-      sub: session.userId,
-      sid: session.familyId,
-      iat: Math.floor(session.createdAt.getTime() / 1000),
-      exp: Math.floor(session.expiresAt.getTime() / 1000),
-    };
+    if (!session || !this.refreshSessions.isCurrent(session)) return INACTIVE_TOKEN;
+    return toRefreshTokenIntrospection(session);
   }
 
   /** Introspection needs a registered client or an admin's access token. */
@@ -128,12 +93,9 @@ export class OAuthService {
       await this.authenticateClient(presented);
       return;
     }
-    if (!bearer)
-      throw new OAuthException('invalid_client', 'Client authentication is required', 401, true);
-    const principal = await this.verifyQuietly(bearer);
-    if (!principal || (await this.isRevoked(principal))) {
-      throw new BearerChallengeException('The access token is invalid', true);
-    }
+    if (!bearer) throw clientAuthenticationRequired();
+    const principal = await this.quietly(this.accessTokens.authenticate(bearer));
+    if (!principal) throw new BearerChallengeException('The access token is invalid', true);
     if (!principal.roles.includes(Role.Admin)) throw new ForbiddenException('Requires role: admin');
   }
 
@@ -151,67 +113,69 @@ export class OAuthService {
         deviceTokens: context.deviceTokens,
         purpose: 'sign-in',
       });
-      return { response: await this.auth.login(user, context.meta), deviceToken };
+      return { response: await this.auth.startSession(user, context.origin), deviceToken };
     } catch (error) {
-      if (error instanceof InvalidCredentialsError)
-        throw new OAuthException('invalid_grant', error.message);
-      if (error instanceof TooManyAttemptsException) {
-        throw new OAuthException(
-          'invalid_grant',
-          error.message,
-          429,
-          false,
-          error.retryAfterSeconds,
-        );
-      }
-      throw error;
+      throw asInvalidGrant(error);
     }
   }
 
-  private async refreshGrant(dto: TokenRequestDto, meta: ClientMeta): Promise<TokenResponseDto> {
+  private async refreshGrant(
+    dto: TokenRequestDto,
+    origin: RequestOrigin,
+  ): Promise<TokenResponseDto> {
     if (!dto.refresh_token)
       throw new OAuthException('invalid_request', 'refresh_token is required');
     try {
-      return await this.auth.refresh(dto.refresh_token, meta);
+      return await this.auth.refresh(dto.refresh_token, origin);
     } catch (error) {
-      if (error instanceof InvalidRefreshTokenError)
-        throw new OAuthException('invalid_grant', error.message);
-      throw error;
+      throw asInvalidGrant(error);
     }
   }
 
   private clientCredentialsGrant(client: OAuthClient): TokenResponseDto {
     // `client:` can never collide with a user id (a UUID).
-    const access = this.accessTokens.issue({
+    return this.auth.tokenResponse({
       subject: `client:${client.clientId}`,
       roles: client.roles,
       clientId: client.clientId,
     });
-    return toTokenResponse(access);
+  }
+
+  private async requireClient(presented: PresentedClient | null): Promise<OAuthClient> {
+    if (!presented) throw clientAuthenticationRequired();
+    return this.authenticateClient(presented);
   }
 
   private async authenticateClient(presented: PresentedClient): Promise<OAuthClient> {
     const client = await this.clients.authenticate(presented.clientId, presented.clientSecret);
-    if (!client)
+    if (!client) {
       throw new OAuthException('invalid_client', 'Client authentication failed', 401, true);
+    }
     return client;
   }
 
-  private async verifyQuietly(token: string): Promise<Principal | null> {
+  /** The principal, or `null` for a token that is refused (invalid, expired or revoked). */
+  private async quietly(verification: Promise<Principal>): Promise<Principal | null> {
     try {
-      return await this.accessTokens.verify(token);
+      return await verification;
     } catch (error) {
       if (error instanceof TokenError) return null;
       throw error;
     }
   }
+}
 
-  private isRevoked(principal: Principal): Promise<boolean> {
-    return this.blocklist.isRevoked({
-      tokenId: principal.tokenId,
-      sessionId: principal.sessionId,
-      subject: principal.subject,
-      issuedAtMs: tokenIdTime(principal.tokenId),
-    });
+function clientAuthenticationRequired(): OAuthException {
+  return new OAuthException('invalid_client', 'Client authentication is required', 401, true);
+}
+
+/** A refused password or refresh token, in RFC 6749 terms (a locked account keeps its 429). */
+function asInvalidGrant(error: unknown): unknown {
+  if (error instanceof InvalidCredentialsError || error instanceof InvalidRefreshTokenError) {
+    return new OAuthException('invalid_grant', error.message);
   }
+  if (error instanceof TooManyAttemptsException) {
+    return new OAuthException('invalid_grant', error.message, 429, false, error.retryAfterSeconds);
+  }
+  return error;
 }

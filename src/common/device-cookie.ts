@@ -16,8 +16,9 @@ const MAX_LENGTH = 200;
 /** The device tokens a request carries, header first; missing or oversized ones are `undefined`. */
 export function presentedDeviceTokens(request: FastifyRequest): (string | undefined)[] {
   const header = request.headers[DEVICE_HEADER];
-  return [typeof header === 'string' ? header : undefined, request.cookies?.[DEVICE_COOKIE]].map(
-    (token) => (token && token.length <= MAX_LENGTH ? token : undefined),
+  const cookies = request.headers.cookie ? request.server.parseCookie(request.headers.cookie) : {};
+  return [typeof header === 'string' ? header : undefined, cookies[DEVICE_COOKIE]].map((token) =>
+    token && token.length <= MAX_LENGTH ? token : undefined,
   );
 }
 

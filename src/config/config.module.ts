@@ -7,9 +7,9 @@ export const CONFIG = Symbol('CONFIG');
 export const InjectConfig = () => Inject(CONFIG);
 
 /**
- * The configuration is built from an explicit environment object (see
- * `AppModule.forRoot`) rather than read from `process.env` inside providers, so that two instances with
- * different settings can run in one process (the scale-out tests do).
+ * The configuration, for every module: global, as one of only two (with the
+ * clock). It is the one `main.ts` or `cli.ts` parsed, handed to
+ * `AppModule.forRoot`.
  */
 @Global()
 @Module({})

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { productionEnv, strongSecret } from '../testing/factories.js';
+import { productionEnv, strongSecret } from '../../test/support/unit.js';
 import { ConfigError, Environment, loadConfig } from './config.js';
 
 function problemsOf(env: Environment): string[] {
@@ -82,6 +82,32 @@ describe(loadConfig.name, () => {
     expect(problemsOf({ ACCESS_TOKEN_TTL: '1h', REFRESH_TOKEN_TTL: '30m' })).toEqual([
       'ACCESS_TOKEN_TTL must be shorter than REFRESH_TOKEN_TTL',
     ]);
+  });
+
+  it('reads JWT_ALGORITHM in any case, and names a refused one in upper case', () => {
+    expect(loadConfig({ JWT_ALGORITHM: 'es256' }).auth.algorithm).toBe('ES256');
+    expect(problemsOf({ JWT_ALGORITHM: 'none' })).toEqual([
+      'JWT_ALGORITHM must be one of RS256, ES256, HS256 (got "NONE")',
+    ]);
+  });
+
+  it('refuses an ADMIN_PASSWORD that the password policy refuses, saying why', () => {
+    expect(
+      problemsOf({ ADMIN_EMAIL: 'root@example.com', ADMIN_PASSWORD: 'root@example.com' }),
+    ).toEqual(['ADMIN_PASSWORD is refused: password must not be the username or email']);
+  });
+
+  it('refuses more than one worker process without a real database and Redis', () => {
+    expect(problemsOf({ WEB_CONCURRENCY: '2', DATABASE_URL: 'postgres://db/auth' })).toEqual([
+      'WEB_CONCURRENCY above 1 needs DATABASE_URL and REDIS_URL: the embedded database and in-process stores belong to one process',
+    ]);
+  });
+
+  it('treats an empty or blank variable as unset', () => {
+    expect(loadConfig({ PORT: '', LOG_FORMAT: '   ' }).app).toMatchObject({
+      port: 3000,
+      logFormat: 'text',
+    });
   });
 
   it('refuses ADMIN_PASSWORD without ADMIN_EMAIL', () => {
@@ -193,6 +219,12 @@ describe(loadConfig.name, () => {
       const sut = loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' });
 
       expect(sut.app.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    });
+
+    it('names every origin it refuses, in one problem', () => {
+      expect(problemsOf({ CORS_ORIGINS: 'https://ok.example.com, *, app.example.com' })).toEqual([
+        'CORS_ORIGINS must list origins such as https://app.example.com (got "*", "app.example.com")',
+      ]);
     });
 
     it.each(['*', 'https://app.example.com/path', 'app.example.com'])('refuses "%s"', (origin) => {

@@ -1,15 +1,17 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
+  HealthCheckResult,
   HealthCheckService,
   HealthIndicatorService,
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '../common/decorators/public.decorator.js';
+import { DependencyUnavailableError } from '../common/errors.js';
 import { KeyValueStore } from '../redis/key-value-store.js';
-import { KEY_VALUE_STORE } from '../redis/redis.module.js';
+import { InjectKeyValueStore } from '../redis/redis.module.js';
 
 @ApiTags('operations')
 @Public()
@@ -20,7 +22,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
-    @Inject(KEY_VALUE_STORE) private readonly kv: KeyValueStore,
+    @InjectKeyValueStore() private readonly kv: KeyValueStore,
   ) {}
 
   @Get('live')
@@ -32,11 +34,15 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness: the database and Redis answer (503 when either does not)' })
-  ready() {
-    return this.health.check([
-      () => this.database.pingCheck('database', { timeout: 2_000 }),
-      () => this.redis(),
-    ]);
+  async ready(): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([
+        () => this.database.pingCheck('database', { timeout: 2_000 }),
+        () => this.redis(),
+      ]);
+    } catch (error) {
+      throw notReady(error);
+    }
   }
 
   private async redis() {
@@ -48,4 +54,12 @@ export class HealthController {
       return indicator.down({ mode: this.kv.mode, message: 'Redis does not answer' });
     }
   }
+}
+
+/** terminus reports a failed check as a 503 whose body lists every dependency: ours names the ones down. */
+function notReady(error: unknown): unknown {
+  if (!(error instanceof ServiceUnavailableException)) return error;
+  const { details } = error.getResponse() as HealthCheckResult;
+  const down = Object.keys(details).filter((name) => details[name].status !== 'up');
+  return new DependencyUnavailableError(`Not ready: ${down.join(', ')}`, undefined, details);
 }

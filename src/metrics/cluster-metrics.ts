@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, type Registry } from 'prom-client';
-import { DependencyUnavailableException } from '../common/filters/problem-details.filter.js';
+import { DependencyUnavailableError } from '../common/errors.js';
 
 /**
  * With WEB_CONCURRENCY > 1 every worker counts in its own registry, so a
@@ -53,7 +53,7 @@ export class ClusterMetrics implements MetricsSource {
       return await this.aggregator.clusterMetrics();
     } catch {
       // A worker did not answer in time (busy, starting or dying): no partial sums.
-      throw new DependencyUnavailableException('Metrics of every worker');
+      throw DependencyUnavailableError.of('Metrics of every worker');
     }
   }
 
@@ -107,7 +107,7 @@ export function scrapeThroughPrimary(): Promise<string> {
       clearTimeout(timer);
       pending.delete(id);
       if (result.metrics !== undefined) resolve(result.metrics);
-      else reject(new DependencyUnavailableException('Metrics of every worker'));
+      else reject(DependencyUnavailableError.of('Metrics of every worker'));
     };
     pending.set(id, settle);
     process.send!({ type: SCRAPE_REQUEST, id } satisfies ScrapeRequest);

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { BearerChallengeException } from '../common/filters/problem-details.filter.js';
+import { BearerChallengeException } from '../common/errors.js';
 import type { Config } from '../config/config.js';
 import { InjectConfig } from '../config/config.module.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { caught, FakeClock, testConfig } from '../testing/factories.js';
+import { caught, FakeClock, testConfig } from '../../test/support/unit.js';
 import { LoginAttemptsService, TooManyAttemptsException } from './login-attempts.service.js';
 import { MemoryRateLimitStorage } from './rate-limit.storage.js';
 

@@ -1,4 +1,4 @@
-import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { ExecutionContext } from '@nestjs/common';
@@ -7,7 +7,7 @@ import { Clock } from '../common/clock.js';
 import type { Config, RateLimitName } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
 import { KeyValueStore } from '../redis/key-value-store.js';
-import { KEY_VALUE_STORE } from '../redis/redis.module.js';
+import { KEY_VALUE_STORE, RedisModule } from '../redis/redis.module.js';
 import { LoginAttemptsService } from './login-attempts.service.js';
 import {
   CategoryResolver,
@@ -29,19 +29,29 @@ const CATEGORY_LIMIT: Record<RateLimitCategory, RateLimitName> = {
 };
 
 const reflector = new Reflector();
+/** What each handler declares (`@RateLimit`), read once: each throttler asks on every request. */
+const declared = new WeakMap<object, RateLimitCategory | CategoryResolver>();
 
 function categoryOf(context: ExecutionContext): RateLimitCategory {
-  const declared = reflector.getAllAndOverride<RateLimitCategory | CategoryResolver | undefined>(
-    RATE_LIMIT_CATEGORY_KEY,
-    [context.getHandler(), context.getClass()],
-  );
-  if (typeof declared === 'function')
-    return declared(context.switchToHttp().getRequest<FastifyRequest>());
-  return declared ?? 'default';
+  const handler = context.getHandler();
+  let category = declared.get(handler);
+  if (category === undefined) {
+    category =
+      reflector.getAllAndOverride<RateLimitCategory | CategoryResolver | undefined>(
+        RATE_LIMIT_CATEGORY_KEY,
+        [handler, context.getClass()],
+      ) ?? 'default';
+    declared.set(handler, category);
+  }
+  if (typeof category === 'function') {
+    return category(context.switchToHttp().getRequest<FastifyRequest>());
+  }
+  return category;
 }
 
-@Global()
+/** The counters: in Redis with REDIS_URL (shared by every instance), in process otherwise. */
 @Module({
+  imports: [RedisModule],
   providers: [
     {
       provide: RATE_LIMIT_STORAGE,
@@ -62,7 +72,11 @@ class RateLimitStorageModule implements OnApplicationShutdown {
   }
 }
 
-@Global()
+/**
+ * Per-IP limits (`@nestjs/throttler`, run by `RateLimitGuard`, which
+ * `AuthModule` registers with the other global guards) and the per-account
+ * sign-in allowances (`LoginAttemptsService`).
+ */
 @Module({
   imports: [
     RateLimitStorageModule,

@@ -1,25 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { KeyValueStore } from '../redis/key-value-store.js';
-import { FakeClock } from '../testing/factories.js';
-import type { AttemptRule } from './attempt-streak.js';
+import { FakeClock, MINUTE, ATTEMPT_RULE, SECOND } from '../../test/support/unit.js';
 import {
   MemoryRateLimitStorage,
   RateLimitStorage,
   RedisRateLimitStorage,
   Reservation,
 } from './rate-limit.storage.js';
-
-const SECOND = 1000;
-const MINUTE = 60 * SECOND;
-
-/** 3 attempts, then 1 min, doubling up to 5 min; each 10 quiet minutes forgive 3 failures. */
-const RULE: AttemptRule = {
-  limit: 3,
-  lockMs: MINUTE,
-  maxLockMs: 5 * MINUTE,
-  forgiveMs: 10 * MINUTE,
-};
 
 /** The same rules, whichever store keeps the count. */
 function describeCountingRules(
@@ -40,15 +28,15 @@ function describeCountingRules(
 
     /** Reserves (and so fails) `count` attempts in a row; returns the last reservation. */
     const fail = async (count: number): Promise<Reservation> => {
-      let last = await sut.reserve(key, RULE);
-      for (let i = 1; i < count; i++) last = await sut.reserve(key, RULE);
+      let last = await sut.reserve(key, ATTEMPT_RULE);
+      for (let i = 1; i < count; i++) last = await sut.reserve(key, ATTEMPT_RULE);
       return last;
     };
 
     it('lets `limit` attempts through, the last of them setting the first lock, and refuses the next', async () => {
-      const first = await sut.reserve(key, RULE);
+      const first = await sut.reserve(key, ATTEMPT_RULE);
       const third = await fail(2);
-      const fourth = await sut.reserve(key, RULE);
+      const fourth = await sut.reserve(key, ATTEMPT_RULE);
 
       expect(first).toMatchObject({ allowed: true, failures: 1, lockedUntil: 0 });
       expect(third).toMatchObject({
@@ -62,8 +50,8 @@ function describeCountingRules(
     it('doubles the lock with every `limit` further failures, up to the cap', async () => {
       const retryAfter: number[] = [];
       for (let round = 0; round < 5; round++) {
-        await fail(RULE.limit);
-        const refused = await sut.reserve(key, RULE);
+        await fail(ATTEMPT_RULE.limit);
+        const refused = await sut.reserve(key, ATTEMPT_RULE);
         retryAfter.push(refused.retryAfterMs);
         clock.advance(refused.retryAfterMs);
       }
@@ -72,67 +60,75 @@ function describeCountingRules(
     });
 
     it('counts refused attempts as nothing: the lock does not grow while it lasts', async () => {
-      await fail(RULE.limit);
-      for (let i = 0; i < 10; i++) await sut.reserve(key, RULE);
+      await fail(ATTEMPT_RULE.limit);
+      for (let i = 0; i < 10; i++) await sut.reserve(key, ATTEMPT_RULE);
       clock.advance(MINUTE);
 
-      expect(await fail(RULE.limit - 1)).toMatchObject({ allowed: true, lockedUntil: 0 });
+      expect(await fail(ATTEMPT_RULE.limit - 1)).toMatchObject({ allowed: true, lockedUntil: 0 });
     });
 
     it('gives a released attempt back, so successes never use up the allowance', async () => {
-      await fail(RULE.limit - 1);
+      await fail(ATTEMPT_RULE.limit - 1);
       for (let i = 0; i < 10; i++) {
-        const success = await sut.reserve(key, RULE);
+        const success = await sut.reserve(key, ATTEMPT_RULE);
         await sut.release(key, success.lockedUntil);
       }
 
-      expect(await sut.reserve(key, RULE)).toMatchObject({ allowed: true, failures: RULE.limit });
+      expect(await sut.reserve(key, ATTEMPT_RULE)).toMatchObject({
+        allowed: true,
+        failures: ATTEMPT_RULE.limit,
+      });
     });
 
     it('lifts the lock that a released attempt had set', async () => {
-      await fail(RULE.limit - 1);
-      const success = await sut.reserve(key, RULE);
+      await fail(ATTEMPT_RULE.limit - 1);
+      const success = await sut.reserve(key, ATTEMPT_RULE);
       expect(success.lockedUntil).toBeGreaterThan(0);
 
       await sut.release(key, success.lockedUntil);
 
-      expect((await sut.reserve(key, RULE)).allowed).toBe(true);
+      expect((await sut.reserve(key, ATTEMPT_RULE)).allowed).toBe(true);
     });
 
     it('keeps a lock that another attempt set when an earlier one is released', async () => {
-      const success = await sut.reserve(key, RULE);
-      await fail(RULE.limit - 1);
+      const success = await sut.reserve(key, ATTEMPT_RULE);
+      await fail(ATTEMPT_RULE.limit - 1);
 
       await sut.release(key, success.lockedUntil);
 
-      expect(await sut.reserve(key, RULE)).toMatchObject({ allowed: false, retryAfterMs: MINUTE });
+      expect(await sut.reserve(key, ATTEMPT_RULE)).toMatchObject({
+        allowed: false,
+        retryAfterMs: MINUTE,
+      });
     });
 
     it('forgives one step of failures per quiet forgiveMs, counted from the end of the lock', async () => {
-      await fail(RULE.limit);
-      clock.advance(MINUTE + RULE.forgiveMs - SECOND);
-      expect((await fail(RULE.limit)).lockedUntil - clock.now()).toBe(2 * MINUTE);
+      await fail(ATTEMPT_RULE.limit);
+      clock.advance(MINUTE + ATTEMPT_RULE.forgiveMs - SECOND);
+      expect((await fail(ATTEMPT_RULE.limit)).lockedUntil - clock.now()).toBe(2 * MINUTE);
 
-      clock.advance(2 * MINUTE + RULE.forgiveMs);
-      expect((await fail(RULE.limit)).lockedUntil - clock.now()).toBe(2 * MINUTE);
+      clock.advance(2 * MINUTE + ATTEMPT_RULE.forgiveMs);
+      expect((await fail(ATTEMPT_RULE.limit)).lockedUntil - clock.now()).toBe(2 * MINUTE);
 
-      clock.advance(2 * MINUTE + 2 * RULE.forgiveMs);
-      expect((await fail(RULE.limit)).lockedUntil - clock.now()).toBe(MINUTE);
+      clock.advance(2 * MINUTE + 2 * ATTEMPT_RULE.forgiveMs);
+      expect((await fail(ATTEMPT_RULE.limit)).lockedUntil - clock.now()).toBe(MINUTE);
     });
 
     it('keeps streaks apart by key', async () => {
-      await fail(RULE.limit);
+      await fail(ATTEMPT_RULE.limit);
 
-      expect((await sut.reserve(`${key}-other`, RULE)).allowed).toBe(true);
+      expect((await sut.reserve(`${key}-other`, ATTEMPT_RULE)).allowed).toBe(true);
     });
 
     it('lets exactly `limit` of 40 concurrent attempts through', async () => {
-      const results = await Promise.all(Array.from({ length: 40 }, () => sut.reserve(key, RULE)));
+      const results = await Promise.all(
+        Array.from({ length: 40 }, () => sut.reserve(key, ATTEMPT_RULE)),
+      );
 
-      expect(results.filter((result) => result.allowed)).toHaveLength(RULE.limit);
+      expect(results.filter((result) => result.allowed)).toHaveLength(ATTEMPT_RULE.limit);
       expect(
         results.filter((result) => !result.allowed && result.retryAfterMs === MINUTE),
-      ).toHaveLength(40 - RULE.limit);
+      ).toHaveLength(40 - ATTEMPT_RULE.limit);
     });
   });
 }

@@ -1,5 +1,4 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface.js';
 import type { Clock } from '../common/clock.js';
 import type { KeyValueStore } from '../redis/key-value-store.js';
 import { AttemptRule, keepMs, lockAfter, Streak, unforgiven } from './attempt-streak.js';
@@ -25,6 +24,9 @@ export interface RateLimitStorage extends ThrottlerStorage {
   reserve(key: string, rule: AttemptRule): Promise<Reservation>;
   release(key: string, lockedUntil: number): Promise<void>;
 }
+
+/** What `@nestjs/throttler` expects back from a count (its type is not exported on its own). */
+type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
 function record(hits: number, secondsLeft: number, limit: number): ThrottlerStorageRecord {
   const isBlocked = hits > limit;

@@ -1,6 +1,7 @@
 import { createClient } from '@redis/client';
 import type { Store } from 'cache-manager';
 import { redisInsStore, RedisStore } from 'cache-manager-redis-yet';
+import { DependencyUnavailableError } from '../common/errors.js';
 import { ExpiringMemoryStore, StoreFullError } from './expiring-memory-store.js';
 
 export type RedisClient = RedisStore['client'];
@@ -82,9 +83,10 @@ export class KeyValueStore {
   }
 }
 
-export class StoreUnavailableError extends Error {
-  constructor(message: string) {
-    super(message);
+/** The store could not answer in time (Redis down, hung or not yet connected): fail closed. */
+export class StoreUnavailableError extends DependencyUnavailableError {
+  constructor(reason: string) {
+    super('A required service is unavailable; try again shortly', reason);
     this.name = 'StoreUnavailableError';
   }
 }

@@ -1,4 +1,4 @@
-import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import type { Config } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
 import { KeyValueStore } from './key-value-store.js';
@@ -8,7 +8,7 @@ export const InjectKeyValueStore = () => Inject(KEY_VALUE_STORE);
 
 const logger = new Logger('Redis');
 
-@Global()
+/** The shared key-value store (`KeyValueStore`): Redis with REDIS_URL, in-process otherwise. */
 @Module({
   providers: [
     {

@@ -1,27 +1,31 @@
 import { JwtService } from '@nestjs/jwt';
-import jwt from 'jsonwebtoken';
-import { createHmac, KeyObject, randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { version as uuidVersion } from 'uuid';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { Role } from '../common/role.enum.js';
-import { CLOCK_SKEW_SECONDS } from '../common/clock.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FakeBlocklist, FakeSigningKeys } from '../../test/support/fakes.js';
 import {
   accessTokenClaims,
+  caught,
   FakeClock,
-  FakeSigningKeys,
   newSigningKey,
   TEST_AUDIENCE,
   TEST_ISSUER,
   testConfig,
-} from '../testing/factories.js';
+} from '../../test/support/unit.js';
+import { CLOCK_SKEW_SECONDS } from '../common/clock.js';
+import { Role } from '../common/role.enum.js';
+import { StoreUnavailableError } from '../redis/key-value-store.js';
 import type { IssueAccessToken } from './access-tokens.service.js';
 import { AccessTokensService } from './access-tokens.service.js';
 import type { LoadedKey } from './key-material.js';
 import { TokenError, TokenErrorCode } from './token.error.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
 
 type Header = Record<string, unknown>;
 
+const jwt = new JwtService();
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const decode = (token: string) => jwt.decode<Record<string, unknown>>(token);
 
 /** Assembles a compact JWS by hand, the way an attacker would: any header, any signature. */
 function forge(header: Header, payload: object, sign: (input: string) => Buffer): string {
@@ -35,7 +39,8 @@ function signedToken(
   header: Header = {},
   claims: object = accessTokenClaims(),
 ): string {
-  return jwt.sign(claims, key.signingKey, {
+  return jwt.sign(claims, {
+    privateKey: key.signingKey,
     algorithm: key.algorithm,
     header: { alg: key.algorithm, typ: 'at+jwt', kid: key.kid, ...header },
   });
@@ -45,47 +50,43 @@ function newIssueRequest(overrides: Partial<IssueAccessToken> = {}): IssueAccess
   return { subject: randomUUID(), roles: [Role.User], sessionId: randomUUID(), ...overrides };
 }
 
-function tokenErrorCode(act: () => unknown): TokenErrorCode {
-  try {
-    act();
-  } catch (error) {
-    if (error instanceof TokenError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a TokenError');
+/** The code of the `TokenError` that `act` throws or rejects with. */
+async function tokenErrorCode(act: () => unknown): Promise<TokenErrorCode> {
+  const error = await caught(act);
+  if (error instanceof TokenError) return error.code;
+  throw error;
 }
 
 describe(AccessTokensService.name, () => {
   const key = newSigningKey('RS256');
   const config = testConfig();
   let clock: FakeClock;
+  let blocklist: FakeBlocklist;
+  let keys: FakeSigningKeys;
   let sut: AccessTokensService;
 
   beforeEach(() => {
     clock = new FakeClock();
+    blocklist = new FakeBlocklist();
+    keys = new FakeSigningKeys(key);
     sut = new AccessTokensService(
       new JwtService(),
-      new FakeSigningKeys(key).asService(),
+      keys.asService(),
+      new VerifiedTokenCache(clock),
+      blocklist.asService(),
       clock,
       config,
     );
   });
-
-  /** What the JWT strategy does: key by kid, library checks with our options, then our own checks. */
-  function verify(token: string, verificationKey: KeyObject = sut.keyForToken(token)) {
-    const options = sut.verifyOptions;
-    const payload = jwt.verify(token, verificationKey, {
-      ...options,
-      algorithms: [...options.algorithms],
-    });
-    return sut.toPrincipal(payload);
-  }
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
 
   describe('issue', () => {
     it('signs an access token (typ at+jwt) with the active key, naming its kid', () => {
       const { token } = sut.issue(newIssueRequest());
 
-      expect(jwt.decode(token, { complete: true })?.header).toEqual({
+      expect(jwt.decode<{ header: Header }>(token, { complete: true }).header).toEqual({
         alg: 'RS256',
         typ: 'at+jwt',
         kid: key.kid,
@@ -97,7 +98,7 @@ describe(AccessTokensService.name, () => {
 
       const issued = sut.issue(request);
 
-      const claims = jwt.decode(issued.token) as Record<string, unknown>;
+      const claims = decode(issued.token);
       expect(claims).toMatchObject({
         iss: TEST_ISSUER,
         aud: TEST_AUDIENCE,
@@ -120,11 +121,11 @@ describe(AccessTokensService.name, () => {
       expect(sut.issue(request).jti).not.toBe(sut.issue(request).jti);
     });
 
-    it('verifies with its own key and options into the principal it was issued for', () => {
+    it('verifies with its own key and options into the principal it was issued for', async () => {
       const request = newIssueRequest();
       const issued = sut.issue(request);
 
-      expect(verify(issued.token)).toMatchObject({
+      expect(await sut.verify(issued.token)).toMatchObject({
         subject: request.subject,
         userId: request.subject,
         clientId: null,
@@ -134,14 +135,14 @@ describe(AccessTokensService.name, () => {
       });
     });
 
-    it('issues a service token with client_id and no session', () => {
+    it('issues a service token with client_id and no session', async () => {
       const request = newIssueRequest({
         subject: 'client:billing',
         sessionId: undefined,
         clientId: 'billing',
       });
 
-      const principal = verify(sut.issue(request).token);
+      const principal = await sut.verify(sut.issue(request).token);
 
       expect(principal).toMatchObject({
         subject: 'client:billing',
@@ -157,16 +158,18 @@ describe(AccessTokensService.name, () => {
       expect(sut.keyForToken(signedToken(key))).toBe(key.verificationKey);
     });
 
-    it('refuses a kid that is not in our key set', () => {
+    it('refuses a kid that is not in our key set', async () => {
       const stranger = newSigningKey('RS256');
 
-      expect(tokenErrorCode(() => sut.keyForToken(signedToken(stranger)))).toBe('unknown_key');
-    });
-
-    it('refuses a token without a kid', () => {
-      expect(tokenErrorCode(() => sut.keyForToken(signedToken(key, { kid: undefined })))).toBe(
+      expect(await tokenErrorCode(() => sut.keyForToken(signedToken(stranger)))).toBe(
         'unknown_key',
       );
+    });
+
+    it('refuses a token without a kid', async () => {
+      expect(
+        await tokenErrorCode(() => sut.keyForToken(signedToken(key, { kid: undefined }))),
+      ).toBe('unknown_key');
     });
 
     it.each([
@@ -174,14 +177,16 @@ describe(AccessTokensService.name, () => {
       ['x5u', 'https://attacker.example/cert.pem'],
       ['jwk', { kty: 'oct', k: 'AAAA' }],
       ['crit', ['exp']],
-    ])('refuses a header with %s, even when everything else is right', (name, value) => {
-      expect(tokenErrorCode(() => sut.keyForToken(signedToken(key, { [name]: value })))).toBe(
+    ])('refuses a header with %s, even when everything else is right', async (name, value) => {
+      expect(await tokenErrorCode(() => sut.keyForToken(signedToken(key, { [name]: value })))).toBe(
         'forbidden_header',
       );
     });
 
-    it.each(['JWT', undefined])('refuses typ %j: only access tokens are accepted', (typ) => {
-      expect(tokenErrorCode(() => sut.keyForToken(signedToken(key, { typ })))).toBe('wrong_type');
+    it.each(['JWT', undefined])('refuses typ %j: only access tokens are accepted', async (typ) => {
+      expect(await tokenErrorCode(() => sut.keyForToken(signedToken(key, { typ })))).toBe(
+        'wrong_type',
+      );
     });
 
     it('refuses an HS256 token keyed with our RSA public key (algorithm confusion)', () => {
@@ -216,49 +221,102 @@ describe(AccessTokensService.name, () => {
       ['two parts', `${b64({ alg: 'RS256' })}.${b64({})}`],
       ['a header that is not JSON', `${Buffer.from('{alg').toString('base64url')}.e30.c2ln`],
       ['a header that is an array', `${b64(['RS256'])}.e30.c2ln`],
-    ])('refuses a malformed token (%s)', (_, token) => {
-      expect(tokenErrorCode(() => sut.keyForToken(token))).toBe('malformed');
+    ])('refuses a malformed token (%s)', async (_, token) => {
+      expect(await tokenErrorCode(() => sut.keyForToken(token))).toBe('malformed');
     });
   });
 
-  describe('verifyOptions', () => {
+  describe('verify', () => {
     it.each([
-      ['audience', { aud: 'another-service' }, /audience invalid/],
-      ['issuer', { iss: 'https://another-issuer.example' }, /issuer invalid/],
-    ])('make the JWT library refuse a foreign %s', (_, foreign, message) => {
+      ['audience', { aud: 'another-service' }],
+      ['issuer', { iss: 'https://another-issuer.example' }],
+    ])('refuses a token for a foreign %s, signed with our own key', async (_, foreign) => {
       const token = signedToken(key, {}, accessTokenClaims(foreign));
 
-      expect(() => verify(token)).toThrow(message);
+      expect(await tokenErrorCode(() => sut.verify(token))).toBe('malformed');
+      await expect(sut.verify(signedToken(key))).resolves.toBeDefined();
+    });
+
+    it('refuses a kid it does not know, after asking for the key set again', async () => {
+      expect(await tokenErrorCode(() => sut.verify(signedToken(newSigningKey('RS256'))))).toBe(
+        'unknown_key',
+      );
+      expect(keys.reloads).toBe(1);
+    });
+
+    it('checks the signature of a token once, then serves it from the verified-token cache', async () => {
+      const verifySignature = vi.spyOn(JwtService.prototype, 'verify');
+      const { token } = sut.issue(newIssueRequest());
+
+      const first = await sut.verify(token);
+      const second = await sut.verify(token);
+
+      expect(second).toEqual(first);
+      expect(verifySignature).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  describe('authenticate', () => {
+    it('gives the principal of a token the blocklist does not name', async () => {
+      const request = newIssueRequest();
+
+      const principal = await sut.authenticate(sut.issue(request).token);
+
+      expect(principal).toMatchObject({ subject: request.subject, sessionId: request.sessionId });
+      expect(blocklist.checks).toBe(1);
+    });
+
+    it('refuses a revoked token, even one it has verified before', async () => {
+      const issued = sut.issue(newIssueRequest());
+      await sut.authenticate(issued.token);
+      blocklist.revoked.add(issued.jti);
+
+      expect(await tokenErrorCode(() => sut.authenticate(issued.token))).toBe('revoked');
+    });
+
+    it('fails closed when the blocklist cannot answer', async () => {
+      blocklist.unavailable = true;
+
+      const error = await caught(() => sut.authenticate(sut.issue(newIssueRequest()).token));
+
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+    });
+
+    it('does not ask the blocklist about a token that fails verification', async () => {
+      await caught(() => sut.authenticate('not.a.token'));
+
+      expect(blocklist.checks).toBe(0);
     });
   });
 
   describe('expiry, by the injected clock', () => {
     const issued = () => sut.issue(newIssueRequest());
-    const expiresAtMs = (token: string) => (jwt.decode(token) as { exp: number }).exp * 1000;
+    const expiresAtMs = (token: string) => (decode(token).exp as number) * 1000;
 
-    it('accepts a token until the last millisecond before its exp', () => {
+    it('accepts a token until the last millisecond before its exp', async () => {
       const { token } = issued();
       clock.set(expiresAtMs(token) - 1);
 
-      expect(verify(token).tokenId).toEqual(expect.any(String));
+      expect((await sut.verify(token)).tokenId).toEqual(expect.any(String));
     });
 
     it.each([
       ['at its exp', 0],
       ['one second past its exp', 1_000],
       ['five seconds past its exp', 5_000],
-    ])('refuses a token %s: no grace', (_, pastMs) => {
+    ])('refuses a token %s: no grace', async (_, pastMs) => {
       const { token } = issued();
       clock.set(expiresAtMs(token) + pastMs);
 
-      expect(tokenErrorCode(() => verify(token))).toBe('expired');
+      expect(await tokenErrorCode(() => sut.verify(token))).toBe('expired');
     });
 
-    it('refuses an expired token through verify() too', async () => {
+    it('refuses a token it verified before, once it has expired', async () => {
       const { token } = issued();
-      clock.set(expiresAtMs(token) + 5_000);
+      await sut.verify(token);
+      clock.set(expiresAtMs(token));
 
-      await expect(sut.verify(token)).rejects.toMatchObject({ code: 'expired' });
+      expect(await tokenErrorCode(() => sut.verify(token))).toBe('expired');
     });
 
     it('accepts an iat up to the clock skew ahead (another instance may run ahead)', () => {
@@ -268,11 +326,11 @@ describe(AccessTokensService.name, () => {
       expect(sut.toPrincipal(claims).issuedAt).toBe(iat);
     });
 
-    it('refuses an iat beyond the clock skew ahead', () => {
+    it('refuses an iat beyond the clock skew ahead', async () => {
       const iat = clock.nowSeconds() + CLOCK_SKEW_SECONDS + 1;
       const claims = accessTokenClaims({ iat, exp: iat + config.auth.accessTokenTtl });
 
-      expect(tokenErrorCode(() => sut.toPrincipal(claims))).toBe('bad_claims');
+      expect(await tokenErrorCode(() => sut.toPrincipal(claims))).toBe('bad_claims');
     });
   });
 
@@ -324,10 +382,10 @@ describe(AccessTokensService.name, () => {
       ['has an unknown role', () => ({ roles: [Role.User, 'superuser'] })],
       ['has neither sid nor client_id', () => ({ sid: undefined })],
       ['has a sid that is not a UUID and no client_id', () => ({ sid: 'session-1' })],
-    ])('refuses a token that %s', (_, overrides) => {
+    ])('refuses a token that %s', async (_, overrides) => {
       const payload = { ...accessTokenClaims(), ...overrides() };
 
-      expect(tokenErrorCode(() => sut.toPrincipal(payload))).toBe('bad_claims');
+      expect(await tokenErrorCode(() => sut.toPrincipal(payload))).toBe('bad_claims');
     });
   });
 });

@@ -1,19 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { KeyObject } from 'node:crypto';
-import { Clock, CLOCK_SKEW_SECONDS } from '../common/clock.js';
+import { Clock } from '../common/clock.js';
+import type { AccessTokenClaims, Principal } from '../common/principal.js';
+import type { Role } from '../common/role.enum.js';
 import type { Config } from '../config/config.js';
 import { InjectConfig } from '../config/config.module.js';
-import { ALL_ROLES, Role } from '../common/role.enum.js';
-import type { AccessTokenClaims, Principal } from './access-token.claims.js';
+import { principalFromClaims } from './access-token-claims.js';
+import { BlocklistService } from './blocklist.service.js';
 import { SigningKeysService } from './signing-keys.service.js';
+import { newTokenId } from './token-id.js';
 import { TokenError } from './token.error.js';
-import { TokenRevocationService } from './token-revocation.service.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 /** Headers that would let a token name its own key: never honoured, always refused. */
 const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'crit'];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface IssueAccessToken {
   subject: string;
@@ -30,18 +32,27 @@ export interface IssuedAccessToken {
   issuedAt: number;
 }
 
+/**
+ * Issues access tokens, and is the one place that verifies them: the JWT
+ * guard (through Passport), introspection and revocation all call
+ * `authenticate` or `verify`.
+ */
 @Injectable()
 export class AccessTokensService {
+  private readonly verifiers = new WeakMap<KeyObject, JwtService>();
+
   constructor(
     private readonly jwt: JwtService,
     private readonly keys: SigningKeysService,
+    private readonly verifiedTokens: VerifiedTokenCache,
+    private readonly blocklist: BlocklistService,
     private readonly clock: Clock,
     @InjectConfig() private readonly config: Config,
   ) {}
 
   issue(request: IssueAccessToken): IssuedAccessToken {
     const key = this.keys.activeKey();
-    const jti = TokenRevocationService.newTokenId();
+    const jti = newTokenId();
     const issuedAt = this.clock.nowSeconds();
     const expiresIn = this.config.auth.accessTokenTtl;
     const claims: Omit<AccessTokenClaims, 'iss' | 'aud' | 'exp' | 'sub' | 'jti'> = {
@@ -52,9 +63,8 @@ export class AccessTokensService {
       ...(request.scope ? { scope: request.scope } : {}),
     };
     const token = this.jwt.sign(claims, {
-      privateKey: key.signingKey as unknown as string,
+      privateKey: key.signingKey,
       algorithm: key.algorithm,
-      keyid: key.kid,
       header: { alg: key.algorithm, typ: ACCESS_TOKEN_TYPE, kid: key.kid },
       issuer: this.config.auth.issuer,
       audience: this.config.auth.audience,
@@ -65,18 +75,40 @@ export class AccessTokensService {
     return { token, jti, expiresIn, issuedAt };
   }
 
+  /** `verify`, then the blocklist: the caller a live access token stands for. */
+  async authenticate(rawToken: string): Promise<Principal> {
+    const principal = await this.verify(rawToken);
+    if (await this.blocklist.isRevoked(principal)) {
+      throw new TokenError('revoked', 'token has been revoked');
+    }
+    return principal;
+  }
+
   /**
-   * What every verification hands the JWT library: pinned algorithms, issuer
-   * and audience. Expiry is left to `toPrincipal`, which reads the injected
-   * clock (the library would read its own) and allows no grace.
+   * Signature (our key for its kid, `keyForToken`), issuer and audience by
+   * the JWT library, then expiry and the rest of the claims (`toPrincipal`).
+   * A token that passed is remembered until its `exp`, so the same token
+   * again skips the signature check. Does not consult the blocklist.
    */
-  get verifyOptions() {
-    return {
-      algorithms: [this.keys.algorithm, 'RS256', 'ES256', 'HS256'] as const,
-      issuer: this.config.auth.issuer,
-      audience: this.config.auth.audience,
-      ignoreExpiration: true,
-    };
+  async verify(rawToken: string): Promise<Principal> {
+    const cached = this.verifiedTokens.get(rawToken);
+    if (cached) return cached;
+    const key = await this.resolveKey(rawToken);
+    let payload: unknown;
+    try {
+      payload = this.verifierFor(key).verify(rawToken, {
+        algorithms: [this.keys.algorithm, 'RS256', 'ES256', 'HS256'],
+        issuer: this.config.auth.issuer,
+        audience: this.config.auth.audience,
+        // Left to toPrincipal, which reads the injected clock (the library would read its own).
+        ignoreExpiration: true,
+      });
+    } catch {
+      throw new TokenError('malformed', 'invalid token');
+    }
+    const principal = this.toPrincipal(payload);
+    this.verifiedTokens.set(rawToken, principal);
+    return principal;
   }
 
   /**
@@ -99,30 +131,18 @@ export class AccessTokensService {
     return key.verificationKey;
   }
 
-  /**
-   * Full verification outside the HTTP guard (introspection, revocation):
-   * signature, issuer, audience, then `toPrincipal` (expiry and the rest).
-   * Does not consult the blocklist; callers that need liveness ask
-   * `BlocklistService` too.
-   */
-  async verify(rawToken: string): Promise<Principal> {
-    const key = await this.resolveKey(rawToken);
-    const options = this.verifyOptions;
-    let payload: unknown;
-    try {
-      payload = this.jwt.verify(rawToken, {
-        ...options,
-        publicKey: key as unknown as string,
-        algorithms: [...options.algorithms],
-      });
-    } catch {
-      throw new TokenError('malformed', 'invalid token');
+  /** A JwtService holding `key` (a KeyObject, parsed once when the key was loaded). */
+  private verifierFor(key: KeyObject): JwtService {
+    let verifier = this.verifiers.get(key);
+    if (!verifier) {
+      verifier = new JwtService({ publicKey: key });
+      this.verifiers.set(key, verifier);
     }
-    return this.toPrincipal(payload);
+    return verifier;
   }
 
   /** `keyForToken`, after one look at the database when the kid is not (yet) known here. */
-  async resolveKey(rawToken: string): Promise<KeyObject> {
+  private async resolveKey(rawToken: string): Promise<KeyObject> {
     try {
       return this.keyForToken(rawToken);
     } catch (error) {
@@ -132,48 +152,12 @@ export class AccessTokensService {
     }
   }
 
-  /**
-   * Checks expiry and what the JWT library leaves optional, and shapes the
-   * caller. A token is refused from the second its `exp` names (RFC 7519
-   * §4.1.4), with no allowance: this server issued it by its own clock.
-   */
+  /** The caller a verified payload stands for, by our claim rules (`principalFromClaims`). */
   toPrincipal(payload: unknown): Principal {
-    const claims = payload as Partial<AccessTokenClaims>;
-    if (typeof claims.exp !== 'number') throw new TokenError('bad_claims', 'token has no expiry');
-    if (this.clock.now() >= claims.exp * 1000) throw new TokenError('expired', 'token has expired');
-    if (
-      typeof claims.iat !== 'number' ||
-      claims.iat > this.clock.nowSeconds() + CLOCK_SKEW_SECONDS
-    ) {
-      throw new TokenError('bad_claims', 'token issued in the future');
-    }
-    if (claims.exp - claims.iat > this.config.auth.accessTokenTtl) {
-      throw new TokenError('bad_claims', 'token lifetime exceeds policy');
-    }
-    if (
-      typeof claims.sub !== 'string' ||
-      typeof claims.jti !== 'string' ||
-      !UUID.test(claims.jti)
-    ) {
-      throw new TokenError('bad_claims', 'token lacks a subject or id');
-    }
-    if (!Array.isArray(claims.roles) || !claims.roles.every((role) => ALL_ROLES.includes(role))) {
-      throw new TokenError('bad_claims', 'token roles are malformed');
-    }
-    const clientId = typeof claims.client_id === 'string' ? claims.client_id : null;
-    const sessionId = typeof claims.sid === 'string' && UUID.test(claims.sid) ? claims.sid : null;
-    if (!clientId && !sessionId) throw new TokenError('bad_claims', 'token lacks a session');
-    return {
-      subject: claims.sub,
-      userId: clientId ? null : claims.sub,
-      clientId,
-      roles: claims.roles,
-      sessionId,
-      tokenId: claims.jti,
-      issuedAt: claims.iat,
-      expiresAt: claims.exp,
-      claims: claims as AccessTokenClaims,
-    };
+    return principalFromClaims(payload, {
+      nowMs: this.clock.now(),
+      maxLifetimeSeconds: this.config.auth.accessTokenTtl,
+    });
   }
 }
 

@@ -6,23 +6,19 @@ import { InjectConfig } from '../config/config.module.js';
 import { StoreFullError } from '../redis/expiring-memory-store.js';
 import { KeyValueStore, StoreUnavailableError } from '../redis/key-value-store.js';
 import { InjectKeyValueStore } from '../redis/redis.module.js';
+import type { Principal } from '../common/principal.js';
 import { RefreshSessionsRepository } from './refresh-sessions.repository.js';
 import { RevokedAccessTokensRepository } from './revoked-access-tokens.repository.js';
 import { TokenCutoffsRepository } from './token-cutoffs.repository.js';
+import { tokenIdTime } from './token-id.js';
 
 const CLOCK_SKEW_MS = CLOCK_SKEW_SECONDS * 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Revoked token ids written to the store at once while rebuilding. */
 const REBUILD_BATCH = 1_000;
 
-export interface BlocklistSubject {
-  tokenId: string;
-  sessionId: string | null;
-  /** The `sub` claim: a user id or a client subject. */
-  subject: string;
-  /** When the token was issued, in milliseconds (from its UUIDv7 jti). */
-  issuedAtMs: number;
-}
+/** What the blocklist asks about a token: its id, its session and its subject (a user id or a client). */
+export type RevocationSubject = Pick<Principal, 'tokenId' | 'sessionId' | 'subject'>;
 
 /**
  * Revoked access-token ids, revoked sessions and per-user "not before"
@@ -89,8 +85,13 @@ export class BlocklistService implements OnModuleInit {
     }
   }
 
-  /** One round trip. Throws `StoreUnavailableError` when the store cannot answer: callers fail closed. */
-  async isRevoked(token: BlocklistSubject): Promise<boolean> {
+  /**
+   * Whether the token was revoked: by its id, by its session, or by a cutoff
+   * for its subject issued after it (the time in its UUIDv7 id). One round
+   * trip. Throws `StoreUnavailableError` when the store cannot answer:
+   * callers fail closed.
+   */
+  async isRevoked(token: RevocationSubject): Promise<boolean> {
     const keys = [
       this.key('jti', token.tokenId),
       token.sessionId ? this.key('sid', token.sessionId) : this.key('sid', '-'),
@@ -107,7 +108,7 @@ export class BlocklistService implements OnModuleInit {
     if (
       jti !== undefined ||
       sid !== undefined ||
-      (typeof notBefore === 'number' && token.issuedAtMs < notBefore)
+      (typeof notBefore === 'number' && tokenIdTime(token.tokenId) < notBefore)
     ) {
       return true;
     }
@@ -115,14 +116,14 @@ export class BlocklistService implements OnModuleInit {
   }
 
   /** The same three questions, asked of the database while the store is incomplete. */
-  private async isRevokedInDatabase(token: BlocklistSubject): Promise<boolean> {
+  private async isRevokedInDatabase(token: RevocationSubject): Promise<boolean> {
     try {
       const [jti, sid, notBefore] = await Promise.all([
         this.revokedTokens.isRevoked(token.tokenId),
-        token.sessionId ? this.sessions.isFamilyRevoked(token.sessionId) : false,
+        token.sessionId ? this.sessions.isSessionRevoked(token.sessionId) : false,
         UUID.test(token.subject) ? this.cutoffs.findNotBefore(token.subject) : null,
       ]);
-      return jti || sid || (notBefore !== null && token.issuedAtMs < notBefore.getTime());
+      return jti || sid || (notBefore !== null && tokenIdTime(token.tokenId) < notBefore.getTime());
     } catch (error) {
       // Fail closed, as when Redis cannot answer.
       throw new StoreUnavailableError(`database: ${(error as Error).message}`);
@@ -162,12 +163,12 @@ export class BlocklistService implements OnModuleInit {
     const [marker] = await this.kv.run((store) => store.mget(this.markerKey));
     if (marker !== undefined) return;
     const now = this.clock.now();
-    const [families, cutoffs, tokens] = await Promise.all([
-      this.sessions.findFamiliesRevokedSince(new Date(now - this.coverMs)),
+    const [sessions, cutoffs, tokens] = await Promise.all([
+      this.sessions.findSessionsRevokedSince(new Date(now - this.coverMs)),
       this.cutoffs.findSince(new Date(now - this.coverMs)),
       this.revokedTokens.findExpiringAfter(new Date(now - CLOCK_SKEW_MS)),
     ]);
-    await this.revokeSessions(families);
+    await this.revokeSessions(sessions);
     for (const cutoff of cutoffs) await this.voidTokensBefore(cutoff.userId, cutoff.notBefore);
     for (let start = 0; start < tokens.length; start += REBUILD_BATCH) {
       const batch = tokens.slice(start, start + REBUILD_BATCH);
@@ -177,7 +178,7 @@ export class BlocklistService implements OnModuleInit {
     }
     await this.write(this.coverMs, (store) => store.set(this.markerKey, 1));
     this.logger.log(
-      `blocklist rebuilt from the database: ${families.length} sessions, ${cutoffs.length} users, ${tokens.length} tokens`,
+      `blocklist rebuilt from the database: ${sessions.length} sessions, ${cutoffs.length} users, ${tokens.length} tokens`,
     );
   }
 }

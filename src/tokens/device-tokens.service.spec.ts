@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { FakeClock, strongSecret } from '../testing/factories.js';
+import { FakeClock, strongSecret } from '../../test/support/unit.js';
 import { DEVICE_TOKEN_TTL_SECONDS, DeviceTokensService } from './device-tokens.service.js';
 
 /** Replaces the `index`-th dot-separated part of a token. */

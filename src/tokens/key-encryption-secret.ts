@@ -8,9 +8,10 @@ import { CONFIG } from '../config/config.module.js';
 const FILE_NAME = 'key-encryption-secret';
 
 /**
- * The secret that seals signing keys. Production must configure it; in
- * development one is generated on first start and kept under DATA_DIR (owner
- * read/write only), so keys survive restarts without any set-up.
+ * The secret that seals signing keys and keys device tokens. Production
+ * must configure it; in development one is generated on first start and kept
+ * under DATA_DIR (owner read/write only), so keys and device tokens survive
+ * restarts without any set-up.
  */
 export async function resolveKeyEncryptionSecret(config: Config): Promise<string> {
   if (config.auth.keyEncryptionSecret) return config.auth.keyEncryptionSecret;

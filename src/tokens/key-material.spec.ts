@@ -1,8 +1,8 @@
-import jwt from 'jsonwebtoken';
+import { JwtService } from '@nestjs/jwt';
 import { createHash, createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { JwtAlgorithm } from '../config/config.js';
-import { strongSecret } from '../testing/factories.js';
+import { strongSecret } from '../../test/support/unit.js';
 import { generateKeyMaterial, hmacKid, loadKey } from './key-material.js';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi'];
@@ -30,8 +30,8 @@ function signAndVerify(
   signingKey: KeyObject,
   verificationKey: KeyObject,
 ): unknown {
-  const token = jwt.sign({ sub: 'someone' }, signingKey, { algorithm });
-  return jwt.verify(token, verificationKey, { algorithms: [algorithm] });
+  const token = new JwtService({ privateKey: signingKey }).sign({ sub: 'someone' }, { algorithm });
+  return new JwtService({ publicKey: verificationKey }).verify(token, { algorithms: [algorithm] });
 }
 
 describe(generateKeyMaterial.name, () => {

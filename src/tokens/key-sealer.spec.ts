@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { strongSecret } from '../testing/factories.js';
+import { strongSecret } from '../../test/support/unit.js';
 import { KeySealer } from './key-sealer.js';
 
 function privateKeyBytes(): Buffer {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Not, Repository } from 'typeorm';
+import type { RequestOrigin } from '../common/request-origin.js';
 import { RefreshSession } from './entities/refresh-session.entity.js';
 
 export type RevokeReason =
@@ -37,13 +38,14 @@ export class RefreshSessionsRepository {
    * Spends a live token and inserts its successor in one statement (so in
    * one round trip, atomically). Of any number of concurrent callers with
    * the same token, exactly one gets a row back: the others wait on its row
-   * lock, then find it spent and insert nothing.
+   * lock, then find it spent and insert nothing. The successor records
+   * `origin` where it is known, else the spent token's.
    */
   async rotate(
     tokenHash: Buffer,
     nextTokenHash: Buffer,
     idleSeconds: number,
-    meta: { userAgent: string | null; ip: string | null },
+    origin: RequestOrigin,
   ): Promise<RefreshSession | null> {
     const table = this.sessions.metadata.tablePath
       .split('.')
@@ -59,7 +61,7 @@ export class RefreshSessionsRepository {
        SELECT family_id, user_id, $2, coalesce($4, user_agent), coalesce($5, ip), session_started_at, expires_at
        FROM spent
        RETURNING *`,
-      [tokenHash, nextTokenHash, idleSeconds, meta.userAgent, meta.ip],
+      [tokenHash, nextTokenHash, idleSeconds, origin.userAgent, origin.ip],
     );
     return rows[0] ? this.sessions.create(this.fromRaw(rows[0])) : null;
   }
@@ -71,9 +73,9 @@ export class RefreshSessionsRepository {
     return manager.findOne(RefreshSession, { where: { tokenHash } });
   }
 
-  /** Revokes every token of a family; returns whether anything live was revoked. */
-  async revokeFamily(
-    familyId: string,
+  /** Revokes every token of a session; returns whether anything live was revoked. */
+  async revokeSession(
+    sessionId: string,
     reason: RevokeReason,
     userId?: string,
     manager = this.sessions.manager,
@@ -82,17 +84,17 @@ export class RefreshSessionsRepository {
       .createQueryBuilder()
       .update(RefreshSession)
       .set({ revokedAt: () => 'now()', revokedReason: reason })
-      .where('family_id = :familyId AND revoked_at IS NULL', { familyId });
+      .where('family_id = :sessionId AND revoked_at IS NULL', { sessionId });
     if (userId) query.andWhere('user_id = :userId', { userId });
     const result = await query.execute();
     return (result.affected ?? 0) > 0;
   }
 
-  /** Revokes every family of a user but `keepFamilyId`; returns the revoked family ids. */
+  /** Revokes every session of a user but `keepSessionId`; returns the revoked session ids. */
   async revokeAllForUser(
     userId: string,
     reason: RevokeReason,
-    keepFamilyId?: string,
+    keepSessionId?: string,
   ): Promise<string[]> {
     const query = this.sessions
       .createQueryBuilder()
@@ -101,7 +103,7 @@ export class RefreshSessionsRepository {
       .where('user_id = :userId AND revoked_at IS NULL', { userId })
       // A raw column name: an array is read as property names, and an unknown one silently drops RETURNING.
       .returning('family_id');
-    if (keepFamilyId) query.andWhere('family_id <> :keepFamilyId', { keepFamilyId });
+    if (keepSessionId) query.andWhere('family_id <> :keepSessionId', { keepSessionId });
     const result = await query.execute();
     return [...new Set((result.raw as { family_id: string }[]).map((row) => row.family_id))];
   }
@@ -116,18 +118,18 @@ export class RefreshSessionsRepository {
       .getMany();
   }
 
-  /** Families revoked since `since`: their access tokens may still be unexpired. */
-  async findFamiliesRevokedSince(since: Date): Promise<string[]> {
+  /** Sessions revoked since `since`: their access tokens may still be unexpired. */
+  async findSessionsRevokedSince(since: Date): Promise<string[]> {
     const rows = await this.sessions
       .createQueryBuilder('session')
-      .select('DISTINCT session.family_id', 'familyId')
+      .select('DISTINCT session.family_id', 'sessionId')
       .where('session.revoked_at > :since', { since })
-      .getRawMany<{ familyId: string }>();
-    return rows.map((row) => row.familyId);
+      .getRawMany<{ sessionId: string }>();
+    return rows.map((row) => row.sessionId);
   }
 
-  isFamilyRevoked(familyId: string): Promise<boolean> {
-    return this.sessions.exists({ where: { familyId, revokedAt: Not(IsNull()) } });
+  isSessionRevoked(sessionId: string): Promise<boolean> {
+    return this.sessions.exists({ where: { sessionId, revokedAt: Not(IsNull()) } });
   }
 
   async deleteExpiredBefore(before: Date): Promise<number> {
@@ -142,13 +144,13 @@ export class RefreshSessionsRepository {
   private fromRaw(raw: Record<string, unknown>): Partial<RefreshSession> {
     return {
       id: raw.id as string,
-      familyId: raw.family_id as string,
+      sessionId: raw.family_id as string,
       userId: raw.user_id as string,
       tokenHash: raw.token_hash as Buffer,
       userAgent: raw.user_agent as string | null,
       ip: raw.ip as string | null,
       sessionStartedAt: raw.session_started_at as Date,
-      createdAt: raw.created_at as Date,
+      lastUsedAt: raw.created_at as Date,
       expiresAt: raw.expires_at as Date,
       spentAt: raw.spent_at as Date | null,
       revokedAt: raw.revoked_at as Date | null,

@@ -1,78 +1,87 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { Clock } from '../common/clock.js';
+import type { RequestOrigin } from '../common/request-origin.js';
 import type { Config } from '../config/config.js';
 import { InjectConfig } from '../config/config.module.js';
 import { RefreshSession } from './entities/refresh-session.entity.js';
 import { RefreshSessionsRepository, RevokeReason } from './refresh-sessions.repository.js';
 import { TokenError } from './token.error.js';
 
-export interface ClientMeta {
-  userAgent: string | null;
-  ip: string | null;
-}
-
 export interface IssuedRefreshToken {
   /** Shown to the client once; only its hash is stored. */
   token: string;
+  /** The token's row: `sessionId` is the session it belongs to. */
   session: RefreshSession;
 }
 
 /** 256 bits from the CSPRNG, base64url: 43 characters. */
 const TOKEN_BYTES = 32;
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+const MAX_USER_AGENT = 512;
 
 export function hashRefreshToken(token: string): Buffer {
   return createHash('sha256').update(token).digest();
 }
 
+const newRefreshToken = () => randomBytes(TOKEN_BYTES).toString('base64url');
+
+/** As a session records it: the user agent cut to its column. */
+const recorded = (origin: RequestOrigin): RequestOrigin => ({
+  userAgent: origin.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
+  ip: origin.ip,
+});
+
+/** Refresh sessions: opaque refresh tokens, rotated on every use, one row per token. */
 @Injectable()
 export class RefreshSessionsService {
   constructor(
     private readonly repository: RefreshSessionsRepository,
+    private readonly clock: Clock,
     @InjectConfig() private readonly config: Config,
   ) {}
 
-  /** Starts a new session (a new family) for a user who just proved who they are. */
-  async start(userId: string, meta: ClientMeta): Promise<IssuedRefreshToken> {
-    const token = randomBytes(TOKEN_BYTES).toString('base64url');
-    const now = new Date();
+  /** Starts a new session for a user who just proved who they are. */
+  async start(userId: string, origin: RequestOrigin): Promise<IssuedRefreshToken> {
+    const token = newRefreshToken();
+    const now = new Date(this.clock.now());
     const session = await this.repository.insert({
-      familyId: randomUUID(),
+      sessionId: randomUUID(),
       userId,
       tokenHash: hashRefreshToken(token),
-      userAgent: meta.userAgent?.slice(0, 512) ?? null,
-      ip: meta.ip,
+      ...recorded(origin),
       sessionStartedAt: now,
-      createdAt: now,
+      lastUsedAt: now,
       expiresAt: new Date(now.getTime() + this.config.auth.refreshTokenTtl * 1000),
     });
     return { token, session };
   }
 
   /**
-   * Spends the presented token and issues its successor in the same family,
+   * Spends the presented token and issues its successor in the same session,
    * atomically. A token that was already spent is reuse: `ReuseDetectedError`
-   * tells the caller to revoke the family and its access tokens.
+   * tells the caller to revoke the session and its access tokens.
    */
-  async rotate(token: string, meta: ClientMeta): Promise<IssuedRefreshToken> {
+  async rotate(token: string, origin: RequestOrigin): Promise<IssuedRefreshToken> {
     if (!TOKEN_PATTERN.test(token)) throw new TokenError('malformed', 'malformed refresh token');
     const tokenHash = hashRefreshToken(token);
-    const next = randomBytes(TOKEN_BYTES).toString('base64url');
+    const next = newRefreshToken();
     const rotated = await this.repository.rotate(
       tokenHash,
       hashRefreshToken(next),
       this.config.auth.refreshIdleTtl,
-      { userAgent: meta.userAgent?.slice(0, 512) ?? null, ip: meta.ip },
+      recorded(origin),
     );
     if (rotated) return { token: next, session: rotated };
     throw await this.refusal(tokenHash);
   }
 
-  /** Why a token could not be spent. Reuse is reported for the caller to revoke the family everywhere. */
+  /** Why a token could not be spent. Reuse is reported for the caller to revoke the session everywhere. */
   private async refusal(tokenHash: Buffer): Promise<TokenError> {
     const found = await this.repository.findByTokenHash(tokenHash);
-    if (found?.spentAt && !found.revokedAt)
-      return new ReuseDetectedError(found.familyId, found.userId);
+    if (found?.spentAt && !found.revokedAt) {
+      return new ReuseDetectedError(found.sessionId, found.userId);
+    }
     return new TokenError('expired', 'refresh token is invalid, expired or revoked');
   }
 
@@ -85,30 +94,34 @@ export class RefreshSessionsService {
     return this.repository.findLiveByUser(userId, this.config.auth.refreshIdleTtl);
   }
 
-  revokeFamily(familyId: string, reason: RevokeReason, userId?: string): Promise<boolean> {
-    return this.repository.revokeFamily(familyId, reason, userId);
+  revokeSession(sessionId: string, reason: RevokeReason, userId?: string): Promise<boolean> {
+    return this.repository.revokeSession(sessionId, reason, userId);
   }
 
-  revokeAllForUser(userId: string, reason: RevokeReason, keepFamilyId?: string): Promise<string[]> {
-    return this.repository.revokeAllForUser(userId, reason, keepFamilyId);
+  revokeAllForUser(
+    userId: string,
+    reason: RevokeReason,
+    keepSessionId?: string,
+  ): Promise<string[]> {
+    return this.repository.revokeAllForUser(userId, reason, keepSessionId);
   }
 
-  /** Whether this token is the family's current one and still usable. */
+  /** Whether this token is its session's current one and still usable. */
   isCurrent(session: RefreshSession): boolean {
-    const idleLimit = Date.now() - this.config.auth.refreshIdleTtl * 1000;
+    const now = this.clock.now();
     return (
       !session.spentAt &&
       !session.revokedAt &&
-      session.expiresAt.getTime() > Date.now() &&
-      session.createdAt.getTime() > idleLimit
+      session.expiresAt.getTime() > now &&
+      session.lastUsedAt.getTime() > now - this.config.auth.refreshIdleTtl * 1000
     );
   }
 }
 
-/** A spent refresh token came back: its family is now revoked. */
+/** A spent refresh token came back: its session must be revoked. */
 export class ReuseDetectedError extends TokenError {
   constructor(
-    readonly familyId: string,
+    readonly sessionId: string,
     readonly userId: string,
   ) {
     super('revoked', 'refresh token reuse detected; the session has been revoked');

@@ -105,7 +105,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     }
     const key = await this.repository.replaceActive(
       () => false,
-      () => this.newKey(this.algorithm, false),
+      () => this.newKey(false),
       this.retiredKeyExpiry(),
     );
     await this.repository.deleteExpired();
@@ -151,7 +151,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
       wanted,
       () => {
         created = true;
-        return this.newKey(this.algorithm, true);
+        return this.newKey(true);
       },
       this.retiredKeyExpiry(),
     );
@@ -161,17 +161,13 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
       this.logger.warn(`no usable ${this.algorithm} signing key: created kid ${key.kid}`);
   }
 
-  private newKey(algorithm: JwtAlgorithm, useConfiguredSecret: boolean): SigningKey {
-    if (this.config.app.production && algorithm === 'HS256' && !this.config.auth.hmacSecret) {
-      throw new Error('JWT_SECRET is required for HS256 in production');
-    }
-    const material = generateKeyMaterial(
-      algorithm,
-      useConfiguredSecret ? this.config.auth.hmacSecret : undefined,
-    );
+  /** A new key of the configured algorithm, sealed. (Production HS256 always has JWT_SECRET: see the config.) */
+  private newKey(useConfiguredSecret: boolean): SigningKey {
+    const secret = useConfiguredSecret ? this.config.auth.hmacSecret : undefined;
+    const material = generateKeyMaterial(this.algorithm, secret);
     const key = new SigningKey();
     key.kid = material.kid;
-    key.algorithm = algorithm;
+    key.algorithm = this.algorithm;
     key.publicJwk = material.publicJwk;
     key.privateKeySealed = this.sealer.seal(material.privateBytes, material.kid);
     key.retiredAt = null;

@@ -1,6 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { v7 as uuidv7 } from 'uuid';
-import type { Principal } from './access-token.claims.js';
+import type { Principal } from '../common/principal.js';
 import { BlocklistService } from './blocklist.service.js';
 import type { RevokeReason } from './refresh-sessions.repository.js';
 import { RefreshSessionsService } from './refresh-sessions.service.js';
@@ -26,7 +25,7 @@ export class TokenRevocationService {
 
   /** Ends one session: its refresh tokens and its access tokens. */
   async revokeSession(sessionId: string, reason: RevokeReason, userId?: string): Promise<boolean> {
-    const revoked = await this.sessions.revokeFamily(sessionId, reason, userId);
+    const revoked = await this.sessions.revokeSession(sessionId, reason, userId);
     if (revoked) await this.blocklist.revokeSessions([sessionId]);
     this.logger.log({ event: 'session.revoked', sessionId, reason, revoked });
     return revoked;
@@ -38,10 +37,10 @@ export class TokenRevocationService {
     reason: RevokeReason,
     keepSessionId?: string,
   ): Promise<number> {
-    const families = await this.sessions.revokeAllForUser(userId, reason, keepSessionId);
-    await this.blocklist.revokeSessions(families);
-    this.logger.log({ event: 'sessions.revoked', userId, reason, count: families.length });
-    return families.length;
+    const sessionIds = await this.sessions.revokeAllForUser(userId, reason, keepSessionId);
+    await this.blocklist.revokeSessions(sessionIds);
+    this.logger.log({ event: 'sessions.revoked', userId, reason, count: sessionIds.length });
+    return sessionIds.length;
   }
 
   /**
@@ -64,14 +63,4 @@ export class TokenRevocationService {
     await this.blocklist.revokeToken(principal.tokenId, principal.expiresAt);
     this.logger.log({ event: 'access_token.revoked', tokenId: principal.tokenId });
   }
-
-  /** A new token id whose embedded time (UUIDv7) orders it against user cutoffs to the millisecond. */
-  static newTokenId(): string {
-    return uuidv7();
-  }
-}
-
-/** Milliseconds since the epoch, read from a UUIDv7 (RFC 9562 §5.7). */
-export function tokenIdTime(tokenId: string): number {
-  return parseInt(tokenId.slice(0, 8) + tokenId.slice(9, 13), 16);
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { RedisModule } from '../redis/redis.module.js';
 import { AccessTokensService } from './access-tokens.service.js';
 import { RefreshSession } from './entities/refresh-session.entity.js';
 import { RevokedAccessToken } from './entities/revoked-access-token.entity.js';
@@ -19,11 +20,16 @@ import { SigningKeysService } from './signing-keys.service.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 import { TokenHousekeepingService } from './token-housekeeping.service.js';
 
-/** Token mechanics only: keys, access tokens, refresh sessions, revocation, device tokens. No HTTP, no users. */
+/**
+ * Token mechanics only: signing keys, access tokens (issuing and the one
+ * verification), refresh sessions, the blocklist and revocation, device
+ * tokens. No HTTP, no users.
+ */
 @Module({
   imports: [
     TypeOrmModule.forFeature([RefreshSession, SigningKey, TokenCutoff, RevokedAccessToken]),
     JwtModule.register({}),
+    RedisModule,
   ],
   providers: [
     keyEncryptionSecretProvider,
@@ -41,7 +47,6 @@ import { TokenHousekeepingService } from './token-housekeeping.service.js';
     DeviceTokensService,
   ],
   exports: [
-    VerifiedTokenCache,
     SigningKeysService,
     AccessTokensService,
     RefreshSessionsService,

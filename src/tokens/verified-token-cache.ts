@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { Clock } from '../common/clock.js';
-import type { Principal } from './access-token.claims.js';
+import type { Principal } from '../common/principal.js';
 
 const MAX_ENTRIES = 10_000;
 
@@ -10,7 +10,7 @@ const MAX_ENTRIES = 10_000;
  * client sending the same token again skips the signature check. It never
  * skips the blocklist: revocation is checked on every request. A token is
  * served from here only before its `exp` by the app's clock (the same rule
- * as `AccessTokensService.toPrincipal`, no grace), and the cache is emptied
+ * as `principalFromClaims`, no grace), and the cache is emptied
  * whenever the key set changes.
  */
 @Injectable()

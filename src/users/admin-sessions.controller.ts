@@ -4,7 +4,7 @@ import { Roles } from '../common/decorators/roles.decorator.js';
 import { UuidParam } from '../common/decorators/uuid-param.decorator.js';
 import { Role } from '../common/role.enum.js';
 import { AdminUsersService } from './admin-users.service.js';
-import { SessionResponseDto, toSessionResponse } from '../common/dto/session-response.dto.js';
+import { SessionResponseDto, toSessionResponse } from './dto/session-response.dto.js';
 
 @ApiTags('admin')
 @Roles(Role.Admin)

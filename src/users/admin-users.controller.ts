@@ -6,11 +6,11 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { CurrentUser } from '../common/decorators/current-user.decorator.js';
+import { CurrentPrincipal } from '../common/decorators/current-principal.decorator.js';
 import { Roles } from '../common/decorators/roles.decorator.js';
 import { UuidParam } from '../common/decorators/uuid-param.decorator.js';
 import { Role } from '../common/role.enum.js';
-import type { Principal } from '../tokens/access-token.claims.js';
+import type { Principal } from '../common/principal.js';
 import { AdminUsersService } from './admin-users.service.js';
 import { AdminUpdateUserDto } from './dto/admin-update-user.dto.js';
 import { ListUsersQueryDto } from './dto/list-users-query.dto.js';
@@ -47,7 +47,7 @@ export class AdminUsersController {
   async update(
     @UuidParam('id') id: string,
     @Body() dto: AdminUpdateUserDto,
-    @CurrentUser() actor: Principal,
+    @CurrentPrincipal() actor: Principal,
   ): Promise<UserResponseDto> {
     return toUserResponse(await this.admin.update(id, dto, actor.subject));
   }
@@ -58,7 +58,7 @@ export class AdminUsersController {
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiNotFoundResponse({ description: 'No such user' })
   @ApiConflictResponse({ description: 'Would leave no active admin' })
-  async delete(@UuidParam('id') id: string, @CurrentUser() actor: Principal): Promise<void> {
+  async delete(@UuidParam('id') id: string, @CurrentPrincipal() actor: Principal): Promise<void> {
     await this.admin.delete(id, actor.subject);
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { BearerChallengeException } from '../common/filters/problem-details.filter.js';
+import { BearerChallengeException } from '../common/errors.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { AttemptReservation, LoginAttemptsService } from '../rate-limit/login-attempts.service.js';
 import { DeviceTokensService } from '../tokens/device-tokens.service.js';

@@ -1,9 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import {
-  BearerChallengeException,
-  ValidationFailedException,
-} from '../common/filters/problem-details.filter.js';
-import type { Principal } from '../tokens/access-token.claims.js';
+import { BearerChallengeException, ValidationFailedException } from '../common/errors.js';
+import type { Principal } from '../common/principal.js';
 import { TokenRevocationService } from '../tokens/token-revocation.service.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { InvalidCredentialsError, PasswordSignInService } from './password-sign-in.service.js';

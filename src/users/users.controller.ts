@@ -10,9 +10,9 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { CurrentUser } from '../common/decorators/current-user.decorator.js';
+import { CurrentPrincipal } from '../common/decorators/current-principal.decorator.js';
 import { DEVICE_HEADER, presentedDeviceTokens } from '../common/device-cookie.js';
-import type { Principal } from '../tokens/access-token.claims.js';
+import type { Principal } from '../common/principal.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { UpdateProfileDto } from './dto/update-profile.dto.js';
 import { toUserResponse, UserResponseDto } from './dto/user-response.dto.js';
@@ -30,14 +30,14 @@ export class UsersController {
 
   @Get('me')
   @ApiOperation({ summary: "The caller's profile, read from the database" })
-  async me(@CurrentUser() principal: Principal): Promise<UserResponseDto> {
+  async me(@CurrentPrincipal() principal: Principal): Promise<UserResponseDto> {
     return toUserResponse(await this.users.getById(principal.subject));
   }
 
   @Patch('me')
   @ApiOperation({ summary: "Update the caller's own non-sensitive fields" })
   async update(
-    @CurrentUser() principal: Principal,
+    @CurrentPrincipal() principal: Principal,
     @Body() dto: UpdateProfileDto,
   ): Promise<UserResponseDto> {
     return toUserResponse(await this.users.updateProfile(principal.subject, dto));
@@ -59,7 +59,7 @@ export class UsersController {
   })
   @ApiTooManyRequestsResponse({ description: 'Password checks for this account are locked' })
   async changePassword(
-    @CurrentUser() principal: Principal,
+    @CurrentPrincipal() principal: Principal,
     @Body() dto: ChangePasswordDto,
     @Req() request: FastifyRequest,
   ): Promise<void> {

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { MetricsModule } from '../metrics/metrics.module.js';
+import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { AdminBootstrapService } from './admin-bootstrap.service.js';
 import { AdminUsersController } from './admin-users.controller.js';
@@ -14,7 +16,7 @@ import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User]), TokensModule],
+  imports: [TypeOrmModule.forFeature([User]), TokensModule, RateLimitModule, MetricsModule],
   controllers: [UsersController, AdminUsersController, AdminSessionsController],
   providers: [
     UsersRepository,

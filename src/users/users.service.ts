@@ -1,11 +1,11 @@
 import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
-import { ValidationFailedException } from '../common/filters/problem-details.filter.js';
+import { ValidationFailedException } from '../common/errors.js';
 import { Role } from '../common/role.enum.js';
 import { RegisterUserDto } from './dto/register-user.dto.js';
 import { UpdateProfileDto } from './dto/update-profile.dto.js';
 import { User } from './entities/user.entity.js';
 import { PasswordHasher } from './password-hasher.service.js';
-import { passwordProblems } from './password-policy.js';
+import { passwordProblems } from '../common/validation/password-policy.js';
 import { UsersRepository } from './users.repository.js';
 
 const UNIQUE_VIOLATION = '23505';

@@ -8,6 +8,7 @@ import path from 'node:path';
 import pg from 'pg';
 import supertest from 'supertest';
 import { createApp } from '../../src/app.factory.js';
+import { loadConfig } from '../../src/config/config.js';
 
 export const ADMIN = {
   email: 'root@test.local',
@@ -50,7 +51,9 @@ export interface StartOptions {
  */
 export async function startApp(options: StartOptions = {}): Promise<TestApp> {
   const env = { ...(await testEnvironment(options.shareWith?.env)), ...options.env };
-  const app = await createApp(env, { logLevels: process.env.TEST_LOGS ? undefined : false });
+  const app = await createApp(loadConfig(env), {
+    logLevels: process.env.TEST_LOGS ? undefined : false,
+  });
   return testApp(app, env, { ownsData: !options.shareWith });
 }
 

@@ -20,7 +20,12 @@ export async function startCompiledApp(options: { env?: Env } = {}): Promise<Tes
     );
   }
   const { createApp } = (await import(factory)) as typeof import('../../src/app.factory.js');
+  const { loadConfig } = (await import(
+    path.join(DIST, 'config/config.js')
+  )) as typeof import('../../src/config/config.js');
   const env = { ...(await testEnvironment()), ...options.env };
-  const app = await createApp(env, { logLevels: process.env.TEST_LOGS ? undefined : false });
+  const app = await createApp(loadConfig(env), {
+    logLevels: process.env.TEST_LOGS ? undefined : false,
+  });
   return testApp(app, env, { ownsData: true });
 }

@@ -1,4 +1,6 @@
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import type { Principal } from '../../common/principal.js';
+import type { RefreshSession } from '../../tokens/entities/refresh-session.entity.js';
 
 export const GRANT_TYPES = ['password', 'refresh_token', 'client_credentials'] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
@@ -84,4 +86,35 @@ export class IntrospectionResponseDto {
   aud?: string;
   iat?: number;
   exp?: number;
+}
+
+export const INACTIVE_TOKEN: IntrospectionResponseDto = Object.freeze({ active: false });
+
+/** A live access token, as its verified claims read. */
+export function toAccessTokenIntrospection({ claims }: Principal): IntrospectionResponseDto {
+  return {
+    active: true,
+    token_type: 'access_token',
+    sub: claims.sub,
+    ...(claims.client_id ? { client_id: claims.client_id } : {}),
+    roles: claims.roles,
+    ...(claims.sid ? { sid: claims.sid } : {}),
+    jti: claims.jti,
+    iss: claims.iss,
+    aud: claims.aud,
+    iat: claims.iat,
+    exp: claims.exp,
+  };
+}
+
+/** A refresh token that is its session's current one: issued at its last use. */
+export function toRefreshTokenIntrospection(session: RefreshSession): IntrospectionResponseDto {
+  return {
+    active: true,
+    token_type: 'refresh_token',
+    sub: session.userId,
+    sid: session.sessionId,
+    iat: Math.floor(session.lastUsedAt.getTime() / 1000),
+    exp: Math.floor(session.expiresAt.getTime() / 1000),
+  };
 }

@@ -9,7 +9,7 @@ export class TokenResponseDto {
   refresh_token?: string;
 }
 
-/** Every token response is built here: REST login and refresh, and each OAuth2 grant. */
+/** The shape of every token response; `AuthService.tokenResponse` issues the access token and builds it. */
 export function toTokenResponse(
   access: { token: string; expiresIn: number },
   refreshToken?: string,

@@ -2,15 +2,15 @@ import { HttpException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AllowClientTokens } from '../../common/decorators/allow-client-tokens.decorator.js';
-import { Clock } from '../../common/clock.js';
 import { Public } from '../../common/decorators/public.decorator.js';
-import { BearerChallengeException } from '../../common/filters/problem-details.filter.js';
+import { BearerChallengeException, DependencyUnavailableError } from '../../common/errors.js';
+import { RequestChecks } from '../../common/request-checks.js';
 import { StoreUnavailableError } from '../../redis/key-value-store.js';
-import { caught, httpContext, newPrincipal } from '../../testing/factories.js';
-import type { Principal } from '../../tokens/access-token.claims.js';
+import { caught, httpContext, newPrincipal } from '../../../test/support/unit.js';
+import type { Principal } from '../../common/principal.js';
 import { TokenError } from '../../tokens/token.error.js';
-import { VerifiedTokenCache } from '../../tokens/verified-token-cache.js';
-import type { JwtStrategy } from '../strategies/jwt.strategy.js';
+import type { AccessTokensService } from '../../tokens/access-tokens.service.js';
+import { JwtStrategy } from '../strategies/jwt.strategy.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 
 class AccountController {
@@ -35,71 +35,91 @@ function clientPrincipal(): Principal {
   });
 }
 
+/** The one verification, answering with `answer`; counts how often it was asked. */
+function verification(answer: () => Promise<Principal>) {
+  const asked = { count: 0 };
+  const service = {
+    authenticate: () => {
+      asked.count++;
+      return answer();
+    },
+  } as unknown as AccessTokensService;
+  return { asked, strategy: new JwtStrategy(service) };
+}
+
 describe(JwtAuthGuard.name, () => {
   let sut: JwtAuthGuard;
+  let asked: { count: number };
+  let principal: Principal;
 
   beforeEach(() => {
-    sut = new JwtAuthGuard(new Reflector());
+    principal = newPrincipal();
+    const verified = verification(async () => principal);
+    asked = verified.asked;
+    sut = new JwtAuthGuard(new Reflector(), verified.strategy);
   });
 
   describe('canActivate', () => {
-    it('lets a @Public() handler through without consulting passport', async () => {
-      const context = httpContext({
-        controller: AccountController,
-        handler: 'register',
-        request: withoutToken,
-      });
+    const context = (handler: 'register' | 'me', request: object) =>
+      httpContext({ controller: AccountController, handler, request });
 
-      await expect(sut.canActivate(context)).resolves.toBe(true);
+    it('lets a @Public() handler through without verifying anything', async () => {
+      await expect(sut.canActivate(context('register', withoutToken))).resolves.toBe(true);
+      expect(asked.count).toBe(0);
     });
 
-    it('hands any other handler to passport rather than letting it through', async () => {
-      // No strategy is registered in a unit test, so reaching passport shows up as this error.
-      const context = httpContext({
-        controller: AccountController,
-        handler: 'me',
-        request: withoutToken,
-      });
+    it('runs the jwt strategy for any other handler and hands its principal to the request', async () => {
+      const me = context('me', withToken);
 
-      await expect(sut.canActivate(context)).rejects.toThrow(
-        'Unknown authentication strategy "jwt"',
+      await expect(sut.canActivate(me)).resolves.toBe(true);
+
+      expect(asked.count).toBe(1);
+      expect(me.switchToHttp().getRequest<{ user?: Principal }>().user).toBe(principal);
+    });
+
+    it('challenges a request without a token, without verifying anything', async () => {
+      const thrown = await caught(() => sut.canActivate(context('me', withoutToken)));
+
+      expect(thrown).toBeInstanceOf(BearerChallengeException);
+      expect((thrown as BearerChallengeException).message).toBe('Missing bearer token');
+      expect(asked.count).toBe(0);
+    });
+
+    it('challenges a token the verification refuses', async () => {
+      const refused = verification(() => Promise.reject(new TokenError('revoked', 'revoked')));
+      sut = new JwtAuthGuard(new Reflector(), refused.strategy);
+
+      const thrown = await caught(() => sut.canActivate(context('me', withToken)));
+
+      expect((thrown as BearerChallengeException).challenge).toContain('error="invalid_token"');
+      expect((thrown as BearerChallengeException).message).toBe(
+        'The access token has been revoked',
       );
     });
   });
 
-  describe('verified-token cache', () => {
-    const token = withToken.headers.authorization.slice('Bearer '.length);
-    const cachedGuard = (principal: Principal, revoked: boolean) => {
-      const cache = new VerifiedTokenCache(new Clock());
-      cache.set(token, principal);
-      const strategy = {
-        assertNotRevoked: async () => {
-          if (revoked) throw new TokenError('revoked', 'token has been revoked');
-        },
-      } as unknown as JwtStrategy;
-      return new JwtAuthGuard(new Reflector(), cache, strategy);
-    };
-
-    it('serves a token it verified before without passport, still checking revocation', async () => {
-      const principal = newPrincipal();
-      const request: { headers: Record<string, string>; user?: Principal } = { ...withToken };
-      const context = httpContext({ controller: AccountController, handler: 'me', request });
-
-      await expect(cachedGuard(principal, false).canActivate(context)).resolves.toBe(true);
-      expect(context.switchToHttp().getRequest<{ user?: Principal }>().user).toEqual(principal);
-    });
-
-    it('refuses a cached token that has since been revoked', async () => {
+  describe('canActivate with a deferred rate-limit count', () => {
+    it('lets a 429 from the count win over a route that needs no token', async () => {
       const context = httpContext({
         controller: AccountController,
-        handler: 'me',
+        handler: 'register',
         request: withToken,
       });
+      const tooMany = new HttpException('Too many requests', 429);
+      await RequestChecks.of(context.switchToHttp().getRequest()).defer(Promise.reject(tooMany));
 
-      const error = await caught(() => cachedGuard(newPrincipal(), true).canActivate(context));
+      await expect(sut.canActivate(context)).rejects.toBe(tooMany);
+    });
 
-      expect(error).toBeInstanceOf(BearerChallengeException);
-      expect((error as BearerChallengeException).challenge).toContain('error="invalid_token"');
+    it('passes once the count has passed', async () => {
+      const context = httpContext({
+        controller: AccountController,
+        handler: 'register',
+        request: withToken,
+      });
+      await RequestChecks.of(context.switchToHttp().getRequest()).defer(Promise.resolve());
+
+      await expect(sut.canActivate(context)).resolves.toBe(true);
     });
   });
 
@@ -110,25 +130,20 @@ describe(JwtAuthGuard.name, () => {
     it('returns the principal of a valid user token', () => {
       const principal = newPrincipal();
 
-      expect(sut.handleRequest(null, principal, undefined, me())).toBe(principal);
+      expect(sut.handleRequest(null, principal, me())).toBe(principal);
     });
 
-    it.each([
-      ['raised', (error: Error) => [error, false, undefined] as const],
-      ['reported as info', (error: Error) => [null, false, error] as const],
-    ])('fails closed with 503 when the revocation store is unavailable (%s)', async (_, args) => {
-      const [error, principal, info] = args(new StoreUnavailableError('Redis is not connected'));
+    it('lets an unavailable revocation store through unchanged: 503, failing closed', async () => {
+      const unavailable = new StoreUnavailableError('Redis is not connected');
 
-      const thrown = await caught(() => sut.handleRequest(error, principal, info, me()));
+      const thrown = await caught(() => sut.handleRequest(unavailable, false, me()));
 
-      expect(thrown).toBeInstanceOf(HttpException);
-      expect((thrown as HttpException).getStatus()).toBe(503);
+      expect(thrown).toBe(unavailable);
+      expect(thrown).toBeInstanceOf(DependencyUnavailableError);
     });
 
     it('challenges a request without a token, without error="invalid_token"', async () => {
-      const thrown = await caught(() =>
-        sut.handleRequest(null, false, new Error('No auth token'), me(withoutToken)),
-      );
+      const thrown = await caught(() => sut.handleRequest(null, false, me(withoutToken)));
 
       expect(thrown).toBeInstanceOf(BearerChallengeException);
       const challenge = thrown as BearerChallengeException;
@@ -154,8 +169,8 @@ describe(JwtAuthGuard.name, () => {
         new TokenError('expired', 'token has expired'),
         'The access token has expired',
       ],
-    ])('challenges %s with error="invalid_token"', async (_, info, detail) => {
-      const thrown = await caught(() => sut.handleRequest(null, false, info, me(withToken)));
+    ])('challenges %s with error="invalid_token"', async (_, refusal, detail) => {
+      const thrown = await caught(() => sut.handleRequest(refusal, false, me(withToken)));
 
       expect(thrown).toBeInstanceOf(BearerChallengeException);
       const challenge = thrown as BearerChallengeException;
@@ -166,9 +181,7 @@ describe(JwtAuthGuard.name, () => {
     });
 
     it('refuses a service token on a route for user tokens', async () => {
-      const thrown = await caught(() =>
-        sut.handleRequest(null, clientPrincipal(), undefined, me()),
-      );
+      const thrown = await caught(() => sut.handleRequest(null, clientPrincipal(), me()));
 
       expect(thrown).toBeInstanceOf(BearerChallengeException);
       expect((thrown as BearerChallengeException).getStatus()).toBe(401);
@@ -183,7 +196,7 @@ describe(JwtAuthGuard.name, () => {
         request: withToken,
       });
 
-      expect(sut.handleRequest(null, principal, undefined, context)).toBe(principal);
+      expect(sut.handleRequest(null, principal, context)).toBe(principal);
     });
   });
 });

@@ -3,7 +3,8 @@ import { AuthGuard } from '@nestjs/passport';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
-import { ValidationFailedException } from '../../common/filters/problem-details.filter.js';
+import { ValidationFailedException } from '../../common/errors.js';
+import { fieldErrors } from '../../common/validation/field-errors.js';
 import { assertObjectBody } from '../../common/validation/validation.pipe.js';
 import { LoginDto } from '../dto/login.dto.js';
 
@@ -18,14 +19,7 @@ export class LocalAuthGuard extends AuthGuard('local') {
     assertObjectBody(request.body);
     const dto = plainToInstance(LoginDto, request.body ?? {});
     const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
-    if (errors.length > 0) {
-      throw new ValidationFailedException(
-        errors.map((error) => ({
-          field: error.property,
-          messages: Object.values(error.constraints ?? {}),
-        })),
-      );
-    }
+    if (errors.length > 0) throw new ValidationFailedException(fieldErrors(errors));
     return (await super.canActivate(context)) as boolean;
   }
 

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { describe, expect, it } from 'vitest';
 import { Roles } from '../../common/decorators/roles.decorator.js';
 import { Role } from '../../common/role.enum.js';
-import { caught, httpContext, newPrincipal } from '../../testing/factories.js';
+import { caught, httpContext, newPrincipal } from '../../../test/support/unit.js';
 import { RolesGuard } from './roles.guard.js';
 
 class ProfileController {

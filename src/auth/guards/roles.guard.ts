@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, ForbiddenException, Injectable } from '@
 import { Reflector } from '@nestjs/core';
 import { ROLES_KEY } from '../../common/decorators/roles.decorator.js';
 import type { Role } from '../../common/role.enum.js';
-import type { Principal } from '../../tokens/access-token.claims.js';
+import type { Principal } from '../../common/principal.js';
 
 /** Runs after the JWT guard: a valid token without the role gets 403, not 401. */
 @Injectable()

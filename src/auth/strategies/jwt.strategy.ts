@@ -1,66 +1,71 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { ExtractJwt, Strategy } from 'passport-jwt';
-import type { Principal } from '../../tokens/access-token.claims.js';
+import passport from 'passport';
+import { ExtractJwt } from 'passport-jwt';
+import type { Principal } from '../../common/principal.js';
 import { AccessTokensService } from '../../tokens/access-tokens.service.js';
-import { BlocklistService } from '../../tokens/blocklist.service.js';
-import { TokenError } from '../../tokens/token.error.js';
-import { tokenIdTime } from '../../tokens/token-revocation.service.js';
-import { VerifiedTokenCache } from '../../tokens/verified-token-cache.js';
 
-export const extractBearer = ExtractJwt.fromAuthHeaderAsBearerToken();
+const bearerToken = ExtractJwt.fromAuthHeaderAsBearerToken();
+
+type Verify = (token: string, done: (error: unknown, principal?: Principal) => void) => void;
 
 /**
- * Verifies access tokens: the key comes from our own set by kid (never from
- * the token), the algorithm is pinned to that key, signature, issuer and
- * audience are checked by the JWT library, expiry and the rest by
- * `toPrincipal`, and the blocklist is consulted in one round trip.
+ * A Passport strategy for `Authorization: Bearer` tokens that leaves the
+ * verification to its `verify` callback: success with the principal, failure
+ * when no token was sent, and an error (the guard tells a refused token from
+ * an unavailable blocklist) for anything the callback throws.
+ *
+ * passport-jwt's own `Strategy` runs its own `jsonwebtoken.verify` with its
+ * own options before any callback of ours: a second verification path, which
+ * could use neither our key selection, nor our clock, nor the verified-token
+ * cache. passport-jwt provides the extraction; `AccessTokensService` the rest.
  */
+class BearerTokenStrategy extends passport.Strategy {
+  constructor(private readonly verify: Verify) {
+    super();
+  }
+
+  override authenticate(request: FastifyRequest['raw'] | FastifyRequest): void {
+    const token = bearerToken(request);
+    if (!token) return this.fail();
+    this.verify(token, (error, principal) =>
+      error || !principal ? this.error(error) : this.success(principal),
+    );
+  }
+}
+
+/** The `jwt` strategy the global guard runs: the one verification of an access token. */
 @Injectable()
-export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
-  constructor(
-    private readonly accessTokens: AccessTokensService,
-    private readonly blocklist: BlocklistService,
-    private readonly verifiedTokens: VerifiedTokenCache,
-  ) {
-    const options = accessTokens.verifyOptions;
-    super({
-      jwtFromRequest: extractBearer,
-      secretOrKeyProvider: (
-        _request: unknown,
-        rawToken: string,
-        done: (error: unknown, key?: string) => void,
-      ) => {
-        // A KeyObject: jsonwebtoken accepts it, and it is parsed once, not per request.
-        accessTokens.resolveKey(rawToken).then((key) => done(null, key as unknown as string), done);
-      },
-      // Top level, not in jsonWebTokenOptions: passport-jwt overwrites these four there.
-      // Each key is further pinned to its own algorithm in keyForToken; expiry is
-      // checked in validate(), by toPrincipal, against the app's clock.
-      algorithms: [...options.algorithms],
-      issuer: options.issuer,
-      audience: options.audience,
-      ignoreExpiration: options.ignoreExpiration,
-      passReqToCallback: true,
-    });
+export class JwtStrategy extends PassportStrategy(BearerTokenStrategy, 'jwt') {
+  constructor(private readonly accessTokens: AccessTokensService) {
+    super();
   }
 
-  async validate(request: FastifyRequest, payload: unknown): Promise<Principal> {
-    const principal = this.accessTokens.toPrincipal(payload);
-    await this.assertNotRevoked(principal);
-    this.verifiedTokens.set(extractBearer(request)!, principal);
-    return principal;
+  validate(token: string): Promise<Principal> {
+    return this.accessTokens.authenticate(token);
   }
+}
 
-  /** The blocklist check, also run for tokens served from the verified-token cache. */
-  async assertNotRevoked(principal: Principal): Promise<void> {
-    const revoked = await this.blocklist.isRevoked({
-      tokenId: principal.tokenId,
-      sessionId: principal.sessionId,
-      subject: principal.subject,
-      issuedAtMs: tokenIdTime(principal.tokenId),
-    });
-    if (revoked) throw new TokenError('revoked', 'token has been revoked');
-  }
+/** What a strategy decided about a request: a principal, no credentials (`false`), or an error. */
+export interface StrategyVerdict {
+  error: unknown;
+  principal: Principal | false;
+}
+
+/**
+ * Runs `strategy` on one request as Passport's `authenticate` does: on a copy
+ * of the strategy whose `success`, `fail` and `error` belong to this request.
+ */
+export function runStrategy(
+  strategy: JwtStrategy,
+  request: FastifyRequest,
+): Promise<StrategyVerdict> {
+  return new Promise((resolve) => {
+    const run: JwtStrategy = Object.create(strategy);
+    run.success = (principal) => resolve({ error: null, principal: principal as Principal });
+    run.fail = () => resolve({ error: null, principal: false });
+    run.error = (error) => resolve({ error, principal: false });
+    run.authenticate(request);
+  });
 }

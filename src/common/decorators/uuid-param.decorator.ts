@@ -1,5 +1,5 @@
 import { Param, ParseUUIDPipe } from '@nestjs/common';
-import { ValidationFailedException } from '../filters/problem-details.filter.js';
+import { ValidationFailedException } from '../errors.js';
 
 /** A route parameter that must be a UUID; anything else is a 400 naming the parameter. */
 export const UuidParam = (name: string) =>

@@ -1,16 +1,15 @@
 import { ConflictException } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { StoreUnavailableError } from '../../redis/key-value-store.js';
 import {
   BearerChallengeException,
+  DependencyUnavailableError,
   OAuthException,
-  toProblem,
   ValidationFailedException,
-} from './problem-details.filter.js';
+} from '../errors.js';
+import { toProblem } from './problem-details.filter.js';
 
 const request = (url = '/some/path?x=1') => ({ id: 'req-1', url }) as unknown as FastifyRequest;
-const databaseError = (code: string) => Object.assign(new Error('connect failed'), { code });
 
 describe(toProblem.name, () => {
   it('shapes an HTTP exception as problem details without the query string', () => {
@@ -63,22 +62,32 @@ describe(toProblem.name, () => {
     expect(headers['www-authenticate']).toBe('Basic realm="auth"');
   });
 
-  it('fails closed with a retryable 503 when Redis cannot answer', () => {
-    const { problem, headers } = toProblem(
-      new StoreUnavailableError('Redis is not connected'),
-      request(),
+  it('answers a dependency that cannot answer with a retryable 503 that says what, not why', () => {
+    const error = DependencyUnavailableError.of(
+      'The database',
+      'connect ECONNREFUSED 10.0.0.7:5432',
     );
 
-    expect(problem.status).toBe(503);
+    const { problem, headers } = toProblem(error, request());
+
+    expect(problem).toMatchObject({
+      status: 503,
+      detail: 'The database is unavailable; try again shortly',
+    });
+    expect(JSON.stringify(problem)).not.toContain('ECONNREFUSED');
     expect(headers['retry-after']).toBe('1');
   });
 
-  it.each(['ECONNREFUSED', '57P01', '08006'])(
-    'answers 503 when the database is unreachable (%s)',
-    (code) => {
-      expect(toProblem(databaseError(code), request()).problem.status).toBe(503);
-    },
-  );
+  it('lists the checks of a failed readiness check', () => {
+    const checks = { database: { status: 'up' }, redis: { status: 'down' } };
+
+    const { problem } = toProblem(
+      new DependencyUnavailableError('Not ready: redis', undefined, checks),
+      request(),
+    );
+
+    expect(problem).toMatchObject({ status: 503, detail: 'Not ready: redis', checks });
+  });
 
   it('hides everything about an unexpected error', () => {
     const error = new Error(

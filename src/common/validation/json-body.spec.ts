@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { caught } from '../../testing/factories.js';
+import { caught } from '../../../test/support/unit.js';
 import { MalformedBodyException, MAX_JSON_DEPTH, parseJsonBody } from './json-body.js';
 
 const nestedArrays = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);

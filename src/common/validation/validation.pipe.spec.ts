@@ -5,8 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AdminUpdateUserDto } from '../../users/dto/admin-update-user.dto.js';
 import { RegisterUserDto } from '../../users/dto/register-user.dto.js';
-import { caught } from '../../testing/factories.js';
-import { ValidationFailedException } from '../filters/problem-details.filter.js';
+import { caught } from '../../../test/support/unit.js';
+import { ValidationFailedException } from '../errors.js';
 import { createValidationPipe } from './validation.pipe.js';
 
 /** A body with a nested DTO, to see how errors inside it are named. */

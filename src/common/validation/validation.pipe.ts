@@ -1,19 +1,6 @@
-import {
-  ArgumentMetadata,
-  BadRequestException,
-  ValidationError,
-  ValidationPipe,
-} from '@nestjs/common';
-import { FieldError } from '../problem.js';
-import { ValidationFailedException } from '../filters/problem-details.filter.js';
-
-function flatten(errors: ValidationError[], parent = ''): FieldError[] {
-  return errors.flatMap((error) => {
-    const field = parent ? `${parent}.${error.property}` : error.property;
-    const own = error.constraints ? [{ field, messages: Object.values(error.constraints) }] : [];
-    return [...own, ...flatten(error.children ?? [], field)];
-  });
-}
+import { ArgumentMetadata, BadRequestException, ValidationPipe } from '@nestjs/common';
+import { ValidationFailedException } from '../errors.js';
+import { fieldErrors } from './field-errors.js';
 
 /** Paths of the strings in `value` that hold U+0000, which PostgreSQL text cannot store. */
 function nulFields(value: unknown, path: string): string[] {
@@ -66,6 +53,6 @@ export function createValidationPipe(): ValidationPipe {
     transform: true,
     stopAtFirstError: false,
     validationError: { target: false, value: false },
-    exceptionFactory: (errors) => new ValidationFailedException(flatten(errors)),
+    exceptionFactory: (errors) => new ValidationFailedException(fieldErrors(errors)),
   });
 }

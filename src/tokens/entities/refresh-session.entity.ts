@@ -1,22 +1,24 @@
 import { Column, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
- * One refresh token. Every rotation spends the current row and adds a new one
- * with the same `familyId`; the family is the user's session (the `sid` claim
- * of its access tokens). A spent row presented again is reuse and revokes the
- * whole family.
+ * One refresh token of a session. A session is every row with the same
+ * `sessionId` (the `sid` claim of its access tokens): each rotation spends
+ * the current row and adds its successor. A spent row presented again is
+ * reuse and revokes the whole session.
  */
 @Entity({ name: 'refresh_sessions' })
 @Index('IDX_refresh_sessions_user_live', ['userId'], {
   where: 'spent_at IS NULL AND revoked_at IS NULL',
 })
 export class RefreshSession {
+  /** This token's row. */
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
+  /** The session this token belongs to (the column keeps its first name, the token family). */
   @Index('IDX_refresh_sessions_family')
   @Column({ name: 'family_id', type: 'uuid' })
-  familyId: string;
+  sessionId: string;
 
   /** Deleting the user deletes their sessions. The table is named rather than the entity, so tokens/ does not import users/. */
   @ForeignKey('users', { name: 'FK_refresh_sessions_user', onDelete: 'CASCADE' })
@@ -34,13 +36,13 @@ export class RefreshSession {
   @Column({ type: 'varchar', length: 64, nullable: true })
   ip: string | null;
 
-  /** When the family (the session) began: the login. */
+  /** When the session began: the sign-in. */
   @Column({ name: 'session_started_at', type: 'timestamptz' })
   sessionStartedAt: Date;
 
-  /** When this token was issued, i.e. when the session was last used. */
+  /** When this token was issued, which is when the session was last used; the idle timeout counts from here. */
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
-  createdAt: Date;
+  lastUsedAt: Date;
 
   /** Absolute end of the session, inherited by every rotation. */
   @Column({ name: 'expires_at', type: 'timestamptz' })

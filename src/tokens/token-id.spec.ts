@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tokenIdTime } from './token-revocation.service.js';
+import { tokenIdTime } from './token-id.js';
 
 describe(tokenIdTime.name, () => {
   const sut = tokenIdTime;

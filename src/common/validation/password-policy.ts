@@ -1,5 +1,5 @@
 import { dictionary } from '@zxcvbn-ts/language-common';
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../common/validation/fields.js';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './fields.js';
 
 /**
  * The most common passwords from leaked-password corpora, as shipped and

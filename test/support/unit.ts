@@ -1,14 +1,18 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Clock } from '../common/clock.js';
-import { Role } from '../common/role.enum.js';
-import { Config, Environment, JwtAlgorithm, loadConfig } from '../config/config.js';
-import type { AccessTokenClaims, Principal } from '../tokens/access-token.claims.js';
-import { generateKeyMaterial, LoadedKey, loadKey } from '../tokens/key-material.js';
-import type { SigningKeysService } from '../tokens/signing-keys.service.js';
-import { TokenRevocationService } from '../tokens/token-revocation.service.js';
+import { Clock } from '../../src/common/clock.js';
+import { Role } from '../../src/common/role.enum.js';
+import { Config, Environment, JwtAlgorithm, loadConfig } from '../../src/config/config.js';
+import type { AccessTokenClaims, Principal } from '../../src/common/principal.js';
+import type { AttemptRule } from '../../src/rate-limit/attempt-streak.js';
+import { generateKeyMaterial, LoadedKey, loadKey } from '../../src/tokens/key-material.js';
+import { newTokenId } from '../../src/tokens/token-id.js';
+import { User } from '../../src/users/entities/user.entity.js';
 
-/** Small builders of test data for unit specs. Nothing here touches a database or Redis. */
+/**
+ * Small builders of test data for unit specs (the fakes of our services are
+ * in `fakes.ts`). Nothing here touches a database or Redis.
+ */
 
 export const TEST_ISSUER = 'https://auth.test.local';
 export const TEST_AUDIENCE = 'test-services';
@@ -39,6 +43,17 @@ export function testConfig(overrides: Environment = {}): Config {
     ...overrides,
   });
 }
+
+export const SECOND = 1000;
+export const MINUTE = 60 * SECOND;
+
+/** A sign-in allowance for counting specs: 3 attempts, then 1 min, doubling up to 5 min; each 10 quiet minutes forgive 3 failures. */
+export const ATTEMPT_RULE: AttemptRule = {
+  limit: 3,
+  lockMs: MINUTE,
+  maxLockMs: 5 * MINUTE,
+  forgiveMs: 10 * MINUTE,
+};
 
 /** A clock that stands still until a test moves it. */
 export class FakeClock extends Clock {
@@ -76,40 +91,6 @@ export function newSigningKey(
   );
 }
 
-/**
- * An in-memory stand-in for `SigningKeysService`: the first key is active,
- * every key verifies, and an unknown kid is simply not found.
- */
-export class FakeSigningKeys implements Pick<
-  SigningKeysService,
-  'activeKey' | 'verificationKey' | 'algorithm'
-> {
-  private readonly keys: Map<string, LoadedKey>;
-
-  constructor(
-    private readonly active: LoadedKey,
-    ...others: LoadedKey[]
-  ) {
-    this.keys = new Map([active, ...others].map((key) => [key.kid, key]));
-  }
-
-  get algorithm(): JwtAlgorithm {
-    return this.active.algorithm;
-  }
-
-  activeKey(): LoadedKey {
-    return this.active;
-  }
-
-  verificationKey(kid: string): LoadedKey | undefined {
-    return this.keys.get(kid);
-  }
-
-  asService(): SigningKeysService {
-    return this as unknown as SigningKeysService;
-  }
-}
-
 /** The claims of a valid, just-issued user access token. */
 export function accessTokenClaims(overrides: Partial<AccessTokenClaims> = {}): AccessTokenClaims {
   const iat = Math.floor(Date.now() / 1000);
@@ -119,11 +100,28 @@ export function accessTokenClaims(overrides: Partial<AccessTokenClaims> = {}): A
     sub: randomUUID(),
     iat,
     exp: iat + 900,
-    jti: TokenRevocationService.newTokenId(),
+    jti: newTokenId(),
     sid: randomUUID(),
     roles: [Role.User],
     ...overrides,
   };
+}
+
+/** A user row: active, role `user`, unless overridden. */
+export function userEntity(overrides: Partial<User> = {}): User {
+  const tag = randomBytes(4).toString('hex');
+  return Object.assign(new User(), {
+    id: randomUUID(),
+    email: `ada-${tag}@example.com`,
+    username: `ada-${tag}`,
+    displayName: null,
+    roles: [Role.User],
+    disabled: false,
+    createdAt: new Date(),
+    updatedAt: new Date(),
+    lastLoginAt: null,
+    ...overrides,
+  });
 }
 
 /** A verified caller as guards see it: a signed-in user unless overridden. */

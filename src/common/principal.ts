@@ -1,4 +1,4 @@
-import type { Role } from '../common/role.enum.js';
+import type { Role } from './role.enum.js';
 
 /** The claims of our access tokens (RFC 9068 profile). */
 export interface AccessTokenClaims {
@@ -8,7 +8,7 @@ export interface AccessTokenClaims {
   iat: number;
   exp: number;
   jti: string;
-  /** Refresh-session family; absent on client-credentials tokens. */
+  /** Refresh-session id; absent on client-credentials tokens. */
   sid?: string;
   roles: Role[];
   /** Present on client-credentials tokens. */
@@ -16,7 +16,11 @@ export interface AccessTokenClaims {
   scope?: string;
 }
 
-/** The verified caller, as guards and handlers see it. */
+/**
+ * The verified caller, as guards and handlers see it: a signed-in user, or a
+ * service client (client-credentials grant). Built from a verified access
+ * token by `AccessTokensService`.
+ */
 export interface Principal {
   /** `sub`: a user id, or `client:<client_id>` for a service. */
   subject: string;

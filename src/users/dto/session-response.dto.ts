@@ -3,7 +3,9 @@ import type { RefreshSession } from '../../tokens/entities/refresh-session.entit
 export class SessionResponseDto {
   /** The session id (the `sid` claim of its access tokens). */
   id: string;
+  /** When the session began: the sign-in. */
   createdAt: Date;
+  /** The last refresh (or the sign-in). */
   lastUsedAt: Date;
   expiresAt: Date;
   userAgent: string | null;
@@ -21,12 +23,12 @@ export function toSessionResponse(
   currentSessionId?: string | null,
 ): SessionResponseDto {
   return {
-    id: session.familyId,
+    id: session.sessionId,
     createdAt: session.sessionStartedAt,
-    lastUsedAt: session.createdAt,
+    lastUsedAt: session.lastUsedAt,
     expiresAt: session.expiresAt,
     userAgent: session.userAgent,
     ip: session.ip,
-    ...(currentSessionId !== undefined ? { current: session.familyId === currentSessionId } : {}),
+    ...(currentSessionId !== undefined ? { current: session.sessionId === currentSessionId } : {}),
   };
 }
