@@ -1,0 +1,45 @@
+import type { Actor } from '../common/request-context.js';
+
+/**
+ * The stable names of security-relevant events (docs/operations.md lists
+ * them). `audit: true` events are also rows in the audit trail; the others
+ * are log lines only (a routine refresh is counted in metrics instead).
+ */
+export const SECURITY_ACTIONS = {
+  'auth.sign_in.succeeded': { audit: true },
+  'auth.sign_in.failed': { audit: true },
+  'auth.sign_in.throttled': { audit: true },
+  'auth.refresh.succeeded': { audit: false },
+  'auth.refresh.reuse_detected': { audit: true },
+  'auth.logout': { audit: true },
+  'auth.logout_all': { audit: true },
+  'session.revoked': { audit: true },
+  'user.registered': { audit: true },
+  'user.password_changed': { audit: true },
+  'admin.user.updated': { audit: true },
+  'admin.user.deleted': { audit: true },
+  'admin.user.sessions_revoked': { audit: true },
+  'client.created': { audit: true },
+  'client.deleted': { audit: true },
+  'key.rotated': { audit: true },
+} as const satisfies Record<string, { audit: boolean }>;
+
+export type SecurityAction = keyof typeof SECURITY_ACTIONS;
+
+/** What an event is about. */
+export interface EventSubject {
+  type: 'user' | 'client' | 'key' | 'session';
+  id: string;
+}
+
+export interface SecurityEvent {
+  action: SecurityAction;
+  outcome: 'success' | 'failure';
+  /** Defaults to the current request context's actor (`anonymous` outside a request). */
+  actor?: Actor;
+  subject?: EventSubject;
+  /** For the operator only, never shown to a client: `wrong_password`, `unknown_user`, … */
+  reason?: string;
+  /** Small, non-secret facts (a limit's name, the roles set, a client's name). */
+  details?: Record<string, string | number | boolean | null | string[]>;
+}
