@@ -8,7 +8,6 @@ import {
   DEVICE_COOKIE,
   deviceCookieOf,
   expectRetryAfter,
-  login,
   newUser,
   register,
   type Tokens,
