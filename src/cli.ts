@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { parseArgs } from 'node:util';
+import { pino } from 'pino';
 import { AppModule } from './app.module.js';
 import { OAuthClientsService } from './clients/oauth-clients.service.js';
 import { Role } from './common/role.enum.js';
@@ -27,7 +28,9 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const config = loadConfig(process.env);
-  const context = await NestFactory.createApplicationContext(AppModule.forRoot(config), {
+  // stdout carries the command's result; the log (its security events) goes to stderr.
+  const logging = { destination: pino.destination({ dest: 2, sync: true }) };
+  const context = await NestFactory.createApplicationContext(AppModule.forRoot(config, logging), {
     logger: ['error', 'fatal'],
   });
   try {

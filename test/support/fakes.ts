@@ -1,3 +1,5 @@
+import { pino } from 'pino';
+import { SecurityEventsService } from '../../src/audit/security-events.service.js';
 import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
 import type { OAuthClient } from '../../src/clients/entities/oauth-client.entity.js';
@@ -367,6 +369,11 @@ export function tokenServices(config: Config, key: LoadedKey, clock = new FakeCl
   };
 }
 
+/** The real `SecurityEventsService`, writing to a logger that prints nothing. */
+export function silentSecurityEvents(): SecurityEventsService {
+  return new SecurityEventsService(pino({ level: 'silent' }));
+}
+
 /** `tokenServices`, and the `AuthService` of `users` over them. */
 export function authServices(config: Config, key: LoadedKey, users: User[]) {
   const tokens = tokenServices(config, key);
@@ -376,6 +383,7 @@ export function authServices(config: Config, key: LoadedKey, users: User[]) {
     tokens.refreshSessions,
     tokens.revocation.asService(),
     new MetricsService(),
+    silentSecurityEvents(),
   );
   return { ...tokens, auth };
 }
