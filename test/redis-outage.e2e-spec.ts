@@ -1,9 +1,14 @@
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, expectProblem, login, signUp, SignedInUser, Tokens } from './support/factories.js';
 import { KEY_VALUE_STORE } from '../src/redis/redis.module.js';
 import type { KeyValueStore } from '../src/redis/key-value-store.js';
-import { meStatus, pollUntil, RedisServer, refreshStatus } from './support/lifecycle.js';
+import {
+  hasRedisServer,
+  meStatus,
+  pollUntil,
+  RedisServer,
+  refreshStatus,
+} from './support/lifecycle.js';
 import { freePort } from './support/net.js';
 import { useTestApp } from './support/test-app.js';
 
@@ -13,15 +18,6 @@ import { useTestApp } from './support/test-app.js';
  * restart. The test runs its own redis-server on a free port and stops it;
  * the database is whatever the harness gives (embedded or real).
  */
-
-function hasRedisServer(): boolean {
-  try {
-    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe.runIf(hasRedisServer())('losing Redis and getting it back', () => {
   let redis: RedisServer;
