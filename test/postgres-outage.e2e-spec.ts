@@ -148,6 +148,10 @@ describe.runIf(canRunOwnPostgres() && hasRedisServer())(
         expect(me.body.sub).toBe(user.id);
       }
       expect(await meStatus(t.http, loggedOut.tokens.access_token)).toBe(401);
+      // Verifiers elsewhere keep their keys: the key set is served from memory.
+      const jwks = await t.http.get('/.well-known/jwks.json');
+      expect(jwks.status).toBe(200);
+      expect(jwks.body.keys).not.toHaveLength(0);
     });
 
     it('comes back: the same app serves again without a restart', async () => {
