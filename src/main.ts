@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import cluster from 'node:cluster';
+import cluster, { type Worker } from 'node:cluster';
 import { performance } from 'node:perf_hooks';
 import { Config, ConfigError, loadConfig } from './config/config.js';
 import { answerPrimary, ClusterMetrics } from './metrics/cluster-metrics.js';
@@ -74,7 +74,9 @@ async function supervise(config: Config): Promise<void> {
 
 /** Passes the signal to every worker; resolves when all have exited, rejects if one did not exit 0. */
 async function stopWorkers(signal: NodeJS.Signals): Promise<void> {
-  const workers = Object.values(cluster.workers ?? {}).filter((worker) => !!worker);
+  const workers = Object.values(cluster.workers ?? {}).filter(
+    (worker): worker is Worker => worker !== undefined && !worker.isDead(),
+  );
   const exits = await Promise.allSettled(
     workers.map(
       (worker) =>

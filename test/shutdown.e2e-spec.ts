@@ -19,6 +19,8 @@ import { jsonRequest, RawConnection } from './support/raw-http.js';
  */
 
 const EXIT_BOUND_MS = 20_000;
+/** Each test boots the built server (and, embedded, its database) in a child process. */
+const BOOT_AND_STOP_MS = 150_000;
 
 /** Starts the built server on a fresh environment of its own (removed after the file). */
 function useBuiltServer(settings: Env) {
@@ -63,43 +65,51 @@ describe('SIGTERM on a single process', () => {
   describe('with requests in flight that can finish', () => {
     const built = useBuiltServer({ SHUTDOWN_TIMEOUT: '15' });
 
-    it('stops accepting, completes the sign-in in flight with 200, and exits 0', async () => {
-      built.server = BuiltServer.start(built.env);
-      await built.server.waitUntilListening(1);
-      const http = supertest(`http://127.0.0.1:${built.port}`);
-      const user = await register(http, newUser());
-      const inFlight = await loginInFlight(built.port, user.username, user.password);
+    it(
+      'stops accepting, completes the sign-in in flight with 200, and exits 0',
+      async () => {
+        built.server = BuiltServer.start(built.env);
+        await built.server.waitUntilListening(1);
+        const http = supertest(`http://127.0.0.1:${built.port}`);
+        const user = await register(http, newUser());
+        const inFlight = await loginInFlight(built.port, user.username, user.password);
 
-      built.server.signal('SIGTERM');
-      await stoppedAccepting(built.port);
-      inFlight.finish();
+        built.server.signal('SIGTERM');
+        await stoppedAccepting(built.port);
+        inFlight.finish();
 
-      await expectSignedIn(inFlight.connection);
-      expect(await built.server.exited(EXIT_BOUND_MS), built.server.log).toEqual({
-        code: 0,
-        signal: null,
-      });
-      expect(built.server.log).toMatch(/shut down cleanly/);
-    });
+        await expectSignedIn(inFlight.connection);
+        expect(await built.server.exited(EXIT_BOUND_MS), built.server.log).toEqual({
+          code: 0,
+          signal: null,
+        });
+        expect(built.server.log).toMatch(/shut down cleanly/);
+      },
+      BOOT_AND_STOP_MS,
+    );
   });
 
   describe('with a request in flight that never finishes', () => {
     const built = useBuiltServer({ SHUTDOWN_TIMEOUT: '1', HTTP_REQUEST_TIMEOUT: '60' });
 
-    it('exits non-zero once SHUTDOWN_TIMEOUT has passed', async () => {
-      built.server = BuiltServer.start(built.env);
-      await built.server.waitUntilListening(1);
-      const stuck = await loginInFlight(built.port, 'nobody', 'never-sent-in-full');
+    it(
+      'exits non-zero once SHUTDOWN_TIMEOUT has passed',
+      async () => {
+        built.server = BuiltServer.start(built.env);
+        await built.server.waitUntilListening(1);
+        const stuck = await loginInFlight(built.port, 'nobody', 'never-sent-in-full');
 
-      built.server.signal('SIGTERM');
+        built.server.signal('SIGTERM');
 
-      expect(await built.server.exited(EXIT_BOUND_MS), built.server.log).toEqual({
-        code: 1,
-        signal: null,
-      });
-      expect(built.server.log).toMatch(/SHUTDOWN_TIMEOUT/);
-      stuck.connection.destroy();
-    });
+        expect(await built.server.exited(EXIT_BOUND_MS), built.server.log).toEqual({
+          code: 1,
+          signal: null,
+        });
+        expect(built.server.log).toMatch(/SHUTDOWN_TIMEOUT/);
+        stuck.connection.destroy();
+      },
+      BOOT_AND_STOP_MS,
+    );
   });
 });
 
@@ -109,28 +119,32 @@ describe.runIf(realServices.databaseUrl && realServices.redisUrl)(
   () => {
     const built = useBuiltServer({ WEB_CONCURRENCY: '2', SHUTDOWN_TIMEOUT: '15' });
 
-    it('the primary passes it on: the sign-in in flight completes, every worker exits, the primary exits 0', async () => {
-      built.server = BuiltServer.start(built.env);
-      await built.server.waitUntilListening(2);
-      const http = supertest(`http://127.0.0.1:${built.port}`);
-      const user = await register(http, newUser());
-      const inFlight = await loginInFlight(built.port, user.username, user.password);
+    it(
+      'the primary passes it on: the sign-in in flight completes, every worker exits, the primary exits 0',
+      async () => {
+        built.server = BuiltServer.start(built.env);
+        await built.server.waitUntilListening(2);
+        const http = supertest(`http://127.0.0.1:${built.port}`);
+        const user = await register(http, newUser());
+        const inFlight = await loginInFlight(built.port, user.username, user.password);
 
-      built.server.signal('SIGTERM');
-      await stoppedAccepting(built.port);
-      inFlight.finish();
+        built.server.signal('SIGTERM');
+        await stoppedAccepting(built.port);
+        inFlight.finish();
 
-      await expectSignedIn(inFlight.connection);
-      expect(await built.server.exited(EXIT_BOUND_MS), built.server.log).toEqual({
-        code: 0,
-        signal: null,
-      });
-      // Both workers received it from the primary and shut down cleanly.
-      expect(built.server.log.match(/shut down cleanly/g)?.length, built.server.log).toBe(3);
-      await pollUntil('the workers to be gone', async () => !built.server!.groupAlive, {
-        timeoutMs: 5_000,
-        intervalMs: 50,
-      });
-    });
+        await expectSignedIn(inFlight.connection);
+        expect(await built.server.exited(EXIT_BOUND_MS), built.server.log).toEqual({
+          code: 0,
+          signal: null,
+        });
+        // Both workers received it from the primary and shut down cleanly.
+        expect(built.server.log.match(/shut down cleanly/g)?.length, built.server.log).toBe(3);
+        await pollUntil('the workers to be gone', async () => !built.server!.groupAlive, {
+          timeoutMs: 5_000,
+          intervalMs: 50,
+        });
+      },
+      BOOT_AND_STOP_MS,
+    );
   },
 );

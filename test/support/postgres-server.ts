@@ -83,6 +83,8 @@ export class PostgresServer {
   /** Starts the cluster and waits until it accepts connections. */
   async start(): Promise<void> {
     const options = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
+    // Marked first: a start that fails halfway may leave a server behind for destroy() to stop.
+    this.running = true;
     await this.pg('pg_ctl', [
       '-D',
       this.dataDir,
@@ -95,7 +97,6 @@ export class PostgresServer {
       '60',
       'start',
     ]);
-    this.running = true;
   }
 
   /**
