@@ -49,6 +49,8 @@ export async function createApp(
     { bufferLogs: true, abortOnError: false },
   );
   app.useLogger(app.get(NestLogger));
+  // Connections past the cap are closed as they arrive, before they cost a request.
+  app.getHttpServer().maxConnections = config.server.maxConnections;
   await configureHttp(app, config);
   setupSwagger(app, config);
   await app.init();
@@ -58,9 +60,21 @@ export async function createApp(
   return app;
 }
 
+/** Node checks headers and request timeouts this often (its default, 30 s, would let them overrun). */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
+
 function fastifyAdapter(config: Config): FastifyAdapter {
+  const { server } = config;
   return new FastifyAdapter({
     bodyLimit: config.app.bodyLimitBytes,
+    // Slow clients (headers or a body sent byte by byte, idle sockets) are cut off: see docs/configuration.md.
+    http: {
+      headersTimeout: server.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_INTERVAL_MS, server.headersTimeoutMs),
+    },
+    requestTimeout: server.requestTimeoutMs,
+    keepAliveTimeout: server.keepAliveTimeoutMs,
+    connectionTimeout: server.connectionTimeoutMs,
     // Decides request.ip: what rate limits key on and what sessions and logs record.
     trustProxy: fastifyTrustProxy(config.app.trustProxy),
     // Keep a caller's correlation id if it is sane; otherwise make one.

@@ -1,10 +1,11 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import cluster from 'node:cluster';
+import cluster, { type Worker } from 'node:cluster';
 import { performance } from 'node:perf_hooks';
 import { Config, ConfigError, loadConfig } from './config/config.js';
 import { answerPrimary, ClusterMetrics } from './metrics/cluster-metrics.js';
 import { startMetricsListener } from './metrics/metrics-listener.js';
+import { exitOnSignals } from './shutdown.js';
 
 const logger = new Logger('Bootstrap');
 
@@ -12,7 +13,8 @@ async function serve(config: Config): Promise<void> {
   // Loaded here, not at the top: a cluster primary only supervises and never needs the app.
   const { createApp } = await import('./app.factory.js');
   const app = await createApp(config);
-  app.enableShutdownHooks();
+  // SIGTERM: stop accepting, let in-flight requests finish, then close the pools (Nest's order).
+  exitOnSignals(() => app.close(), config.server.shutdownTimeoutMs, logger);
   await app.listen(config.app.port, config.app.host);
   const mode = `${config.database.url ? 'PostgreSQL' : 'embedded PostgreSQL'} + ${config.redis.url ? 'Redis' : 'in-process store'}`;
   const worker = cluster.isWorker ? ` worker ${cluster.worker!.id}` : '';
@@ -31,6 +33,9 @@ async function serveClusterMetrics(config: Config): Promise<{ close(): Promise<v
   if (config.metrics.port === undefined) return null;
   return startMetricsListener({ host: config.metrics.host, port: config.metrics.port }, metrics);
 }
+
+/** The primary outlasts its workers' own SHUTDOWN_TIMEOUT by this much before giving up on them. */
+const PRIMARY_SHUTDOWN_MARGIN_MS = 5_000;
 
 /**
  * WEB_CONCURRENCY > 1: one worker process per core sharing the port
@@ -56,14 +61,37 @@ async function supervise(config: Config): Promise<void> {
     logger.warn(`worker ${worker.id} exited (${signal ?? code}); starting a replacement`);
     cluster.fork();
   });
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(signal, () => {
+  // Each worker finishes its own in-flight requests within SHUTDOWN_TIMEOUT; the primary waits for them.
+  exitOnSignals(
+    async (signal) => {
       stopping = true;
-      // The primary exits once the listener is closed and the last worker is gone.
-      void metricsListener?.close();
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.kill(signal);
-    });
-  }
+      await Promise.all([stopWorkers(signal), metricsListener?.close()]);
+    },
+    config.server.shutdownTimeoutMs + PRIMARY_SHUTDOWN_MARGIN_MS,
+    logger,
+  );
+}
+
+/** Passes the signal to every worker; resolves when all have exited, rejects if one did not exit 0. */
+async function stopWorkers(signal: NodeJS.Signals): Promise<void> {
+  const workers = Object.values(cluster.workers ?? {}).filter(
+    (worker): worker is Worker => worker !== undefined && !worker.isDead(),
+  );
+  const exits = await Promise.allSettled(
+    workers.map(
+      (worker) =>
+        new Promise<void>((resolve, reject) => {
+          worker.once('exit', (code, exitSignal) =>
+            code === 0
+              ? resolve()
+              : reject(new Error(`worker ${worker.id} exited with ${exitSignal ?? code}`)),
+          );
+          worker.process.kill(signal);
+        }),
+    ),
+  );
+  const failed = exits.find((exit) => exit.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 const fail = (error: unknown) => {

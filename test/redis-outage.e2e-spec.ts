@@ -1,7 +1,14 @@
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, expectProblem, login, signUp, SignedInUser, Tokens } from './support/factories.js';
-import { meStatus, pollUntil, RedisServer } from './support/lifecycle.js';
+import { KEY_VALUE_STORE } from '../src/redis/redis.module.js';
+import type { KeyValueStore } from '../src/redis/key-value-store.js';
+import {
+  hasRedisServer,
+  meStatus,
+  pollUntil,
+  RedisServer,
+  refreshStatus,
+} from './support/lifecycle.js';
 import { freePort } from './support/net.js';
 import { useTestApp } from './support/test-app.js';
 
@@ -11,15 +18,6 @@ import { useTestApp } from './support/test-app.js';
  * restart. The test runs its own redis-server on a free port and stops it;
  * the database is whatever the harness gives (embedded or real).
  */
-
-function hasRedisServer(): boolean {
-  try {
-    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe.runIf(hasRedisServer())('losing Redis and getting it back', () => {
   let redis: RedisServer;
@@ -109,4 +107,61 @@ describe.runIf(hasRedisServer())('losing Redis and getting it back', () => {
     expect(rotated.status, rotated.text).toBe(200);
     await login(t.http, user.username, user.password);
   }, 30_000);
+});
+
+/**
+ * Issue 9, point 5: Redis restarts EMPTY (a new server, or one without
+ * persistence) while the app runs. Every kind of revocation (a single token
+ * through RFC 7009, a session at logout, a user's cutoff at logout-all) is
+ * rebuilt into the blocklist from PostgreSQL before the first check is
+ * answered: the very first requests after the restart already refuse them.
+ */
+describe.runIf(hasRedisServer())('Redis restarting empty', () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = new RedisServer(await freePort());
+    await redis.start();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+  const t = useTestApp({ env: () => ({ REDIS_URL: redis.url }) });
+
+  const blocklistKeys = () =>
+    t.app.get<KeyValueStore>(KEY_VALUE_STORE).client!.keys(`${t.env.REDIS_KEY_PREFIX}bl:*`);
+
+  const ready = () => t.http.get('/health/ready');
+
+  it('refuses every revoked token on the first requests after the restart, and serves the rest', async () => {
+    const [revoked, loggedOut, loggedOutAll, bystander] = await Promise.all(
+      Array.from({ length: 4 }, () => signUp(t.http)),
+    );
+    await t.http
+      .post('/oauth/revoke')
+      .type('form')
+      .send({ token: revoked.tokens.access_token })
+      .expect(200);
+    await t.http.post('/auth/logout').set(bearer(loggedOut.tokens.access_token)).expect(204);
+    await t.http.post('/auth/logout-all').set(bearer(loggedOutAll.tokens.access_token)).expect(204);
+    expect(await blocklistKeys()).not.toHaveLength(0);
+
+    await redis.stop();
+    await redis.start();
+    await pollUntil('the app to reconnect to Redis', async () => (await ready()).status === 200, {
+      timeoutMs: 10_000,
+      intervalMs: 100,
+    });
+    // Nothing has asked the blocklist yet: the new Redis holds none of it.
+    expect(await blocklistKeys()).toEqual([]);
+
+    const first = await Promise.all(
+      [revoked, loggedOut, loggedOutAll, bystander].map((user) =>
+        meStatus(t.http, user.tokens.access_token),
+      ),
+    );
+    expect(first).toEqual([401, 401, 401, 200]);
+    expect(await refreshStatus(t.http, loggedOut.tokens.refresh_token)).toBe(401);
+    expect(await refreshStatus(t.http, loggedOutAll.tokens.refresh_token)).toBe(401);
+    expect(await blocklistKeys()).toContain(`${t.env.REDIS_KEY_PREFIX}bl:ready`);
+  }, 60_000);
 });

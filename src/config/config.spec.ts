@@ -302,6 +302,54 @@ describe(loadConfig.name, () => {
     });
   });
 
+  describe('HTTP timeouts, connection cap and shutdown', () => {
+    it('default to bounds that cut slow clients within seconds and outlast a load balancer', () => {
+      expect(loadConfig({}).server).toEqual({
+        headersTimeoutMs: 10_000,
+        requestTimeoutMs: 30_000,
+        keepAliveTimeoutMs: 72_000,
+        connectionTimeoutMs: 60_000,
+        maxConnections: 10_000,
+        shutdownTimeoutMs: 25_000,
+      });
+    });
+
+    it('read durations and the cap', () => {
+      const config = loadConfig({
+        HTTP_HEADERS_TIMEOUT: '5',
+        HTTP_REQUEST_TIMEOUT: '1m',
+        HTTP_KEEP_ALIVE_TIMEOUT: '90s',
+        HTTP_CONNECTION_TIMEOUT: '2m',
+        HTTP_MAX_CONNECTIONS: '500',
+        SHUTDOWN_TIMEOUT: '40s',
+      });
+      expect(config.server).toEqual({
+        headersTimeoutMs: 5_000,
+        requestTimeoutMs: 60_000,
+        keepAliveTimeoutMs: 90_000,
+        connectionTimeoutMs: 120_000,
+        maxConnections: 500,
+        shutdownTimeoutMs: 40_000,
+      });
+    });
+
+    it.each([
+      ['HTTP_HEADERS_TIMEOUT', '0'],
+      ['HTTP_REQUEST_TIMEOUT', 'forever'],
+      ['HTTP_KEEP_ALIVE_TIMEOUT', '2h'],
+      ['HTTP_MAX_CONNECTIONS', '0'],
+      ['SHUTDOWN_TIMEOUT', '-5'],
+    ])('refuse %s=%s, naming it', (variable, value) => {
+      expect(problemsOf({ [variable]: value }).join('\n')).toContain(variable);
+    });
+
+    it('refuse a headers timeout longer than the request timeout', () => {
+      expect(problemsOf({ HTTP_HEADERS_TIMEOUT: '40s' })).toEqual([
+        'HTTP_HEADERS_TIMEOUT must not be longer than HTTP_REQUEST_TIMEOUT',
+      ]);
+    });
+  });
+
   describe('sign-in allowances', () => {
     it('defaults to 5 failures for untrusted clients and 5 per known device, each then locked from 60 s doubling up to a day', () => {
       const config = loadConfig({});

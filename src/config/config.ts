@@ -12,6 +12,7 @@ import {
   rateLimitSettings,
 } from './rate-limit.env.js';
 import { RedisEnv, RedisSettings, redisSettings } from './redis.env.js';
+import { ServerEnv, ServerSettings, serverSettings } from './server.env.js';
 
 export type { Environment } from './env.js';
 export type { AdminSettings } from './admin.env.js';
@@ -21,10 +22,13 @@ export type { DatabaseSettings } from './database.env.js';
 export type { MetricsSettings } from './metrics.env.js';
 export { RATE_LIMIT_NAMES, type RateLimit, type RateLimitName } from './rate-limit.env.js';
 export type { RedisSettings } from './redis.env.js';
+export type { ServerSettings } from './server.env.js';
 
 /** The whole configuration, read once at start (`main.ts`, `cli.ts`) and passed in. */
 export interface Config {
   app: AppSettings;
+  /** HTTP timeouts, the connection cap and the shutdown bound. */
+  server: ServerSettings;
   database: DatabaseSettings;
   redis: RedisSettings;
   auth: AuthSettings;
@@ -61,6 +65,7 @@ export function loadConfig(rawEnv: Environment): Config {
   const rateLimits = readSection(RateLimitEnv, env, problems);
   const config: Config = {
     app,
+    server: serverSettings(readSection(ServerEnv, env, problems)),
     database: databaseSettings(readSection(DatabaseEnv, env, problems)),
     redis: redisSettings(readSection(RedisEnv, env, problems)),
     auth: authSettings(readSection(AuthEnv, env, problems), `http://localhost:${app.port}`),
@@ -89,6 +94,9 @@ function crossSectionProblems(config: Config, env: Environment): string[] {
     problems.push(
       'WEB_CONCURRENCY above 1 needs DATABASE_URL and REDIS_URL: the embedded database and in-process stores belong to one process',
     );
+  }
+  if (config.server.headersTimeoutMs > config.server.requestTimeoutMs) {
+    problems.push('HTTP_HEADERS_TIMEOUT must not be longer than HTTP_REQUEST_TIMEOUT');
   }
   if (metrics.port !== undefined && metrics.port === app.port) {
     problems.push('METRICS_PORT must differ from PORT');

@@ -30,6 +30,7 @@ export async function runBuiltCli(
 export class BuiltServer {
   private output = '';
   private exit: Promise<void>;
+  private exitStatus: { code: number | null; signal: NodeJS.Signals | null } | undefined;
 
   private constructor(
     private readonly child: ChildProcess,
@@ -37,7 +38,12 @@ export class BuiltServer {
   ) {
     child.stdout!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    this.exit = new Promise((resolve) => child.once('exit', () => resolve()));
+    this.exit = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        this.exitStatus = { code, signal };
+        resolve();
+      }),
+    );
     // Never outlive the test process, whatever happens to its hooks.
     const killOnExit = () => this.killGroup();
     process.once('exit', killOnExit);
@@ -77,6 +83,34 @@ export class BuiltServer {
       },
       { timeoutMs, intervalMs: 250 },
     );
+  }
+
+  /** Sends `signal` to the server's process only (in a cluster: the primary). */
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
+  /** How the process ended; rejects if it is still running after `timeoutMs`. */
+  async exited(timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    await pollUntil(
+      `the server to exit; output so far:\n${this.output}`,
+      async () => this.exitStatus,
+      {
+        timeoutMs,
+        intervalMs: 50,
+      },
+    );
+    return this.exitStatus!;
+  }
+
+  /** Whether any process of the server's group (the primary or a worker) is still running. */
+  get groupAlive(): boolean {
+    try {
+      process.kill(-this.child.pid!, 0);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /**

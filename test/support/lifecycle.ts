@@ -2,7 +2,7 @@
  * Helpers for the token-lifecycle e2e tests (refresh, sessions, OAuth2,
  * rate limits, keys, scale-out, Redis outage).
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import type supertest from 'supertest';
 import { KEY_VALUE_STORE } from '../../src/redis/redis.module.js';
 import type { KeyValueStore } from '../../src/redis/key-value-store.js';
@@ -108,6 +108,16 @@ export async function ageSession(
 }
 
 // --- A private redis-server, for outage tests ----------------------------------------
+
+/** Whether `redis-server` is installed, for the tests that run their own. */
+export function hasRedisServer(): boolean {
+  try {
+    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** A throw-away `redis-server` without persistence, started and stopped by the test. */
 export class RedisServer {
