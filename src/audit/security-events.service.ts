@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { currentRequestContext } from '../common/request-context.js';
 import type { SecurityEvent } from './security-event.js';
+import { SecurityWebhook } from './security-webhook.js';
 
 /**
  * The one place a security-relevant action is reported: a named log event,
@@ -13,7 +14,9 @@ import type { SecurityEvent } from './security-event.js';
 export class SecurityEventsService {
   private readonly logger = new Logger('security');
 
-  async record(event: SecurityEvent, _manager?: EntityManager): Promise<void> {
+  constructor(private readonly webhook: SecurityWebhook) {}
+
+  async record(event: SecurityEvent, manager?: EntityManager): Promise<void> {
     const context = currentRequestContext();
     const actor = event.actor ?? context?.actor ?? { type: 'anonymous' };
     this.logger.log({
@@ -24,5 +27,6 @@ export class SecurityEventsService {
       reason: event.reason,
       ...event.details,
     });
+    await this.webhook.enqueue(event, actor, manager);
   }
 }

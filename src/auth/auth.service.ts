@@ -39,7 +39,7 @@ export class AuthService {
   /** Starts a session for a user whose password was just checked (REST login, password grant). */
   async startSession(user: User, origin: RequestOrigin): Promise<TokenResponseDto> {
     const { token, session } = await this.refreshSessions.start(user.id, origin);
-    this.metrics.authEvents.inc({ event: 'login_succeeded' });
+    this.metrics.signIns.inc({ result: 'success' });
     this.events.log({
       event: 'login.succeeded',
       userId: user.id,
@@ -61,9 +61,10 @@ export class AuthService {
     const user = await this.users.findActiveById(session.userId);
     if (!user) {
       await this.revocation.revokeSession(session.sessionId, 'disabled');
+      this.metrics.refreshes.inc({ result: 'user_inactive' });
       throw new InvalidRefreshTokenError('refresh token is invalid, expired or revoked');
     }
-    this.metrics.authEvents.inc({ event: 'refresh_succeeded' });
+    this.metrics.refreshes.inc({ result: 'success' });
     return this.tokenResponse(
       { subject: user.id, roles: user.roles, sessionId: session.sessionId },
       token,
@@ -112,9 +113,9 @@ export class AuthService {
     } catch (error) {
       if (!(error instanceof TokenError)) throw error;
       const reuse = error instanceof ReuseDetectedError;
-      this.metrics.authEvents.inc({ event: reuse ? 'refresh_reuse' : 'refresh_failed' });
+      this.metrics.refreshes.inc({ result: reuse ? 'reuse' : 'invalid' });
       if (reuse) {
-        await this.revocation.revokeSession(error.sessionId, 'reuse');
+        await this.revocation.revokeForReuse(error.sessionId, error.userId);
         this.events.warn({
           event: 'refresh.reuse_detected',
           sessionId: error.sessionId,

@@ -1,4 +1,4 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import {
   ThrottlerException,
   ThrottlerGuard,
@@ -7,6 +7,9 @@ import {
 } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequestChecks } from '../common/request-checks.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { CATEGORY_LIMIT } from './rate-limit.module.js';
+import type { RateLimitCategory } from './rate-limit.decorator.js';
 
 /**
  * The throttler, with two changes: a plain `Retry-After` (it only sends
@@ -16,6 +19,9 @@ import { RequestChecks } from '../common/request-checks.js';
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
+  // A property: the throttler guard's constructor is its own.
+  @Inject(MetricsService) private readonly metrics!: MetricsService;
+
   protected override async handleRequest(props: ThrottlerRequest): Promise<boolean> {
     const request = props.context.switchToHttp().getRequest<FastifyRequest>();
     const bearer = /^bearer\s/i.test(request.headers?.authorization ?? '');
@@ -28,6 +34,9 @@ export class RateLimitGuard extends ThrottlerGuard {
     context: ExecutionContext,
     detail: ThrottlerLimitDetail,
   ): Promise<void> {
+    // The key is `<category>:<client>` (the module's generateKey).
+    const category = detail.key.split(':')[0] as RateLimitCategory;
+    this.metrics.rateLimitHits.inc({ limit: CATEGORY_LIMIT[category] ?? category });
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     void reply.header('Retry-After', String(Math.max(1, detail.timeToBlockExpire)));
     throw new ThrottlerException('Too many requests; try again later');

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
 import { RedisModule } from '../redis/redis.module.js';
 import { AccessTokensService } from './access-tokens.service.js';
 import { RefreshSession } from './entities/refresh-session.entity.js';
@@ -30,6 +32,8 @@ import { TokenHousekeepingService } from './token-housekeeping.service.js';
     TypeOrmModule.forFeature([RefreshSession, SigningKey, TokenCutoff, RevokedAccessToken]),
     JwtModule.register({}),
     RedisModule,
+    AuditModule,
+    MetricsModule,
   ],
   providers: [
     keyEncryptionSecretProvider,

@@ -1,7 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { BearerChallengeException } from '../common/errors.js';
-import { MetricsService } from '../metrics/metrics.service.js';
-import { AttemptReservation, LoginAttemptsService } from '../rate-limit/login-attempts.service.js';
+import { MetricsService, type SignInResult } from '../metrics/metrics.service.js';
+import {
+  AttemptReservation,
+  LoginAttemptsService,
+  TooManyAttemptsException,
+} from '../rate-limit/login-attempts.service.js';
 import { DeviceTokensService } from '../tokens/device-tokens.service.js';
 import type { User } from './entities/user.entity.js';
 import { PasswordHasher } from './password-hasher.service.js';
@@ -62,7 +66,7 @@ export class PasswordSignInService {
     const user = await this.findAccount(attempt.account);
     const deviceId = user ? this.deviceTokens.deviceOf(attempt.deviceTokens, user.id) : null;
     const account = user ? `user:${user.id}` : `name:${accountName(attempt.account)}`;
-    const reservation = await this.attempts.reserve(account, deviceId);
+    const reservation = await this.reserve(attempt, account, deviceId);
     const result = await this.hasher.verify(user?.passwordHash, attempt.password);
     if (!user || !result.valid || user.disabled) {
       throw this.failure(attempt, user, reservation, deviceId !== null);
@@ -74,6 +78,22 @@ export class PasswordSignInService {
     }
     delete user.passwordHash;
     return { user, deviceToken: this.deviceTokens.issue(user.id) };
+  }
+
+  /** Counts the attempt; a locked one is a sign-in result of its own. */
+  private async reserve(
+    attempt: PasswordAttempt,
+    account: string,
+    deviceId: string | null,
+  ): Promise<AttemptReservation> {
+    try {
+      return await this.attempts.reserve(account, deviceId);
+    } catch (error) {
+      if (error instanceof TooManyAttemptsException && attempt.purpose === 'sign-in') {
+        this.metrics.signIns.inc({ result: 'locked' });
+      }
+      throw error;
+    }
   }
 
   private findAccount(account: PasswordAccount): Promise<User | null> {
@@ -92,7 +112,7 @@ export class PasswordSignInService {
     knownDevice: boolean,
   ): InvalidCredentialsError {
     const signIn = attempt.purpose === 'sign-in';
-    this.metrics.authEvents.inc({ event: signIn ? 'login_failed' : 'password_check_failed' });
+    if (signIn) this.metrics.signIns.inc({ result: signInFailure(user) });
     this.events.log({
       event: signIn ? 'login.failed' : 'password_check.failed',
       userId: user?.id,
@@ -101,6 +121,12 @@ export class PasswordSignInService {
     });
     return new InvalidCredentialsError(reservation.allowanceSpent);
   }
+}
+
+/** Why a sign-in failed, for the operator's metrics (never told to the client). */
+function signInFailure(user: User | null): SignInResult {
+  if (!user) return 'unknown_user';
+  return user.disabled ? 'disabled' : 'wrong_password';
 }
 
 /** One account whatever the case or Unicode form it is typed in. */

@@ -215,7 +215,7 @@ export class InMemoryRefreshSessions implements Repository {
 /** `TokenRevocationService` over the in-memory sessions, remembering every revocation. */
 export class RecordingRevocation implements Pick<
   TokenRevocationService,
-  'revokeSession' | 'revokeOtherSessions' | 'revokeUser' | 'revokeAccessToken'
+  'revokeSession' | 'revokeForReuse' | 'revokeOtherSessions' | 'revokeUser' | 'revokeAccessToken'
 > {
   readonly sessions: [sessionId: string, reason: RevokeReason][] = [];
   readonly users: [userId: string, reason: RevokeReason, endSessions: boolean][] = [];
@@ -226,6 +226,10 @@ export class RecordingRevocation implements Pick<
   async revokeSession(sessionId: string, reason: RevokeReason, userId?: string): Promise<boolean> {
     this.sessions.push([sessionId, reason]);
     return this.store.revokeSession(sessionId, reason, userId);
+  }
+
+  async revokeForReuse(sessionId: string): Promise<boolean> {
+    return this.revokeSession(sessionId, 'reuse');
   }
 
   async revokeOtherSessions(
