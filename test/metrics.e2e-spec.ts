@@ -428,6 +428,16 @@ describe.runIf(realServices.databaseUrl && realServices.redisUrl)(
       expect(memory.every(({ value }) => value > 10 * 1024 * 1024)).toBe(true);
     });
 
+    it('reports what the workers share once (key age, Redis) and sums their pools', async () => {
+      const response = await supertest(`http://127.0.0.1:${metricsPort}`).get('/metrics');
+
+      const age = samples(response.text, 'signing_key_age_seconds');
+      expect(age).toHaveLength(1);
+      expect(age[0].value).toBeLessThan(600);
+      expect(samples(response.text, 'redis_up')).toEqual([{ labels: {}, value: 1 }]);
+      expect(valueOf(response.text, 'database_pool_connections')).toBeGreaterThanOrEqual(2);
+    });
+
     it('still refuses /metrics on the main port without the token', async () => {
       const response = await supertest(`http://127.0.0.1:${port}`).get('/metrics');
 
