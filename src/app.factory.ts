@@ -20,6 +20,7 @@ import type { AppLogger } from './logging/app-logger.js';
 import { APP_LOGGER } from './logging/logging.module.js';
 import { MetricsListener } from './metrics/metrics-listener.js';
 import { MetricsService } from './metrics/metrics.service.js';
+import { OutboxWorker } from './outbox/outbox.worker.js';
 import { setupSwagger } from './swagger.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -57,6 +58,8 @@ export async function createApp(
   await app.getHttpAdapter().getInstance().ready();
   // Here rather than in a lifecycle hook: the CLI boots the same modules and must not listen.
   await app.get(MetricsListener).start();
+  // The server delivers the outbox (webhooks); the CLI, which boots the same modules, does not.
+  app.get(OutboxWorker).start();
   return app;
 }
 

@@ -4,6 +4,7 @@ import { type Actor, ANONYMOUS, currentRequestContext } from '../common/request-
 import type { AppLogger } from '../logging/app-logger.js';
 import { InjectAppLogger } from '../logging/logging.module.js';
 import type { SecurityEvent } from './security-event.js';
+import { SecurityWebhook } from './security-webhook.js';
 
 /**
  * The one place a security-relevant action is reported: a named log event,
@@ -13,12 +14,16 @@ import type { SecurityEvent } from './security-event.js';
  */
 @Injectable()
 export class SecurityEventsService {
-  constructor(@InjectAppLogger() private readonly logger: AppLogger) {}
+  constructor(
+    @InjectAppLogger() private readonly logger: AppLogger,
+    private readonly webhook: SecurityWebhook,
+  ) {}
 
-  async record(event: SecurityEvent, _manager?: EntityManager): Promise<void> {
+  async record(event: SecurityEvent, manager?: EntityManager): Promise<void> {
     const context = currentRequestContext();
     const actor = event.actor ?? context?.actor ?? ANONYMOUS;
     this.logEvent(event, actor, context?.ip ?? null);
+    await this.webhook.enqueue(event, actor, manager);
   }
 
   /**

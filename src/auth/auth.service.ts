@@ -27,8 +27,6 @@ export class InvalidRefreshTokenError extends BearerChallengeException {
 /** Sessions of signed-in users: start, refresh, sign out, list; and every token response. */
 @Injectable()
 export class AuthService {
-  private readonly events = new Logger('AuthEvents');
-
   constructor(
     private readonly users: UsersService,
     private readonly accessTokens: AccessTokensService,
@@ -41,7 +39,7 @@ export class AuthService {
   /** Starts a session for a user whose password was just checked (REST login, password grant). */
   async startSession(user: User, origin: RequestOrigin): Promise<TokenResponseDto> {
     const { token, session } = await this.refreshSessions.start(user.id, origin);
-    this.metrics.authEvents.inc({ event: 'login_succeeded' });
+    this.metrics.signIns.inc({ result: 'success' });
     await this.securityEvents.record({
       action: 'auth.sign_in.succeeded',
       outcome: 'success',
@@ -64,9 +62,10 @@ export class AuthService {
     const user = await this.users.findActiveById(session.userId);
     if (!user) {
       await this.revocation.revokeSession(session.sessionId, 'disabled');
+      this.metrics.refreshes.inc({ result: 'user_inactive' });
       throw new InvalidRefreshTokenError('refresh token is invalid, expired or revoked');
     }
-    this.metrics.authEvents.inc({ event: 'refresh_succeeded' });
+    this.metrics.refreshes.inc({ result: 'success' });
     await this.securityEvents.record({
       action: 'auth.refresh.succeeded',
       outcome: 'success',
@@ -143,15 +142,9 @@ export class AuthService {
     } catch (error) {
       if (!(error instanceof TokenError)) throw error;
       const reuse = error instanceof ReuseDetectedError;
-      this.metrics.authEvents.inc({ event: reuse ? 'refresh_reuse' : 'refresh_failed' });
+      this.metrics.refreshes.inc({ result: reuse ? 'reuse' : 'invalid' });
       if (reuse) {
-        await this.revocation.revokeSession(error.sessionId, 'reuse');
-        this.events.warn({
-          event: 'refresh.reuse_detected',
-          sessionId: error.sessionId,
-          userId: error.userId,
-          ip: origin.ip,
-        });
+        await this.revocation.revokeForReuse(error.sessionId, error.userId);
       }
       throw new InvalidRefreshTokenError(error.message);
     }

@@ -60,7 +60,7 @@ describe(OAuthService.name, () => {
       services.accessTokens,
       services.refreshSessions,
       services.revocation.asService(),
-      silentSecurityEvents(),
+      silentSecurityEvents(config),
     );
   });
 

@@ -350,6 +350,68 @@ describe(loadConfig.name, () => {
     });
   });
 
+  describe('security webhook', () => {
+    const url = 'https://alerts.example.com/hooks/auth';
+
+    it('is off by default, and alerts on refresh-token reuse once a URL is set', () => {
+      expect(loadConfig({}).securityWebhook.url).toBeUndefined();
+
+      const secret = strongSecret();
+      expect(
+        loadConfig({ SECURITY_WEBHOOK_URL: url, SECURITY_WEBHOOK_SECRET: secret }).securityWebhook,
+      ).toEqual({ url, secret, events: ['auth.refresh.reuse_detected'] });
+    });
+
+    it('takes a list of events', () => {
+      const sut = loadConfig({
+        SECURITY_WEBHOOK_URL: url,
+        SECURITY_WEBHOOK_SECRET: strongSecret(),
+        SECURITY_WEBHOOK_EVENTS: 'auth.refresh.reuse_detected, key.rotated',
+      });
+
+      expect(sut.securityWebhook.events).toEqual(['auth.refresh.reuse_detected', 'key.rotated']);
+    });
+
+    it.each([
+      [
+        { SECURITY_WEBHOOK_URL: url },
+        'SECURITY_WEBHOOK_SECRET is required with SECURITY_WEBHOOK_URL',
+      ],
+      [
+        { SECURITY_WEBHOOK_SECRET: strongSecret() },
+        'SECURITY_WEBHOOK_SECRET is set but SECURITY_WEBHOOK_URL is not',
+      ],
+      [
+        { SECURITY_WEBHOOK_URL: url, SECURITY_WEBHOOK_SECRET: 'changeme' },
+        'SECURITY_WEBHOOK_SECRET must be at least 32 bytes of random data',
+      ],
+      [
+        {
+          SECURITY_WEBHOOK_URL: url,
+          SECURITY_WEBHOOK_SECRET: strongSecret(),
+          SECURITY_WEBHOOK_EVENTS: 'a;b',
+        },
+        'SECURITY_WEBHOOK_EVENTS must be a comma-separated list of event names such as auth.refresh.reuse_detected (got "a;b")',
+      ],
+    ])('refuses %o', (env, problem) => {
+      expect(problemsOf(env)).toContain(problem);
+    });
+
+    it('refuses an http:// URL in production, without repeating it (it may hold credentials)', () => {
+      const insecure = 'http://user:pass@alerts.internal/hook';
+
+      const problems = problemsOf(
+        productionEnv({ SECURITY_WEBHOOK_URL: insecure, SECURITY_WEBHOOK_SECRET: strongSecret() }),
+      );
+
+      expect(problems).toEqual(['SECURITY_WEBHOOK_URL must be an https:// URL']);
+      expect(
+        loadConfig({ SECURITY_WEBHOOK_URL: insecure, SECURITY_WEBHOOK_SECRET: strongSecret() })
+          .securityWebhook.url,
+      ).toBe(insecure);
+    });
+  });
+
   describe('sign-in allowances', () => {
     it('defaults to 5 failures for untrusted clients and 5 per known device, each then locked from 60 s doubling up to a day', () => {
       const config = loadConfig({});

@@ -12,6 +12,11 @@ import {
   rateLimitSettings,
 } from './rate-limit.env.js';
 import { RedisEnv, RedisSettings, redisSettings } from './redis.env.js';
+import {
+  SecurityWebhookEnv,
+  SecurityWebhookSettings,
+  securityWebhookSettings,
+} from './security-webhook.env.js';
 import { ServerEnv, ServerSettings, serverSettings } from './server.env.js';
 
 export type { Environment } from './env.js';
@@ -22,6 +27,7 @@ export type { DatabaseSettings } from './database.env.js';
 export type { MetricsSettings } from './metrics.env.js';
 export { RATE_LIMIT_NAMES, type RateLimit, type RateLimitName } from './rate-limit.env.js';
 export type { RedisSettings } from './redis.env.js';
+export type { SecurityWebhookSettings } from './security-webhook.env.js';
 export type { ServerSettings } from './server.env.js';
 
 /** The whole configuration, read once at start (`main.ts`, `cli.ts`) and passed in. */
@@ -35,6 +41,7 @@ export interface Config {
   admin: AdminSettings;
   rateLimits: Record<RateLimitName, RateLimit>;
   metrics: MetricsSettings;
+  securityWebhook: SecurityWebhookSettings;
   /** The longest sign-in lock, however long a guessing streak goes on. */
   loginLockMaxSeconds: number;
   /** Worker processes (one per core); 1 runs in a single process. */
@@ -72,6 +79,7 @@ export function loadConfig(rawEnv: Environment): Config {
     admin: adminSettings(readSection(AdminEnv, env, problems)),
     rateLimits: rateLimitSettings(rateLimits),
     metrics: metricsSettings(readSection(MetricsEnv, env, problems)),
+    securityWebhook: securityWebhookSettings(readSection(SecurityWebhookEnv, env, problems)),
     loginLockMaxSeconds: loginLockMaxSeconds(rateLimits),
     webConcurrency: wholeNumber(appEnv.WEB_CONCURRENCY, 1),
   };
@@ -104,7 +112,20 @@ function crossSectionProblems(config: Config, env: Environment): string[] {
   if (env.METRICS_HOST !== undefined && env.METRICS_PORT === undefined) {
     problems.push('METRICS_HOST is set but METRICS_PORT is not');
   }
+  problems.push(...webhookProblems(env));
   return problems;
+}
+
+/** A webhook is signed: URL and secret come together. */
+function webhookProblems(env: Environment): string[] {
+  const url = env.SECURITY_WEBHOOK_URL !== undefined;
+  const secret = env.SECURITY_WEBHOOK_SECRET !== undefined;
+  if (url && !secret) return ['SECURITY_WEBHOOK_SECRET is required with SECURITY_WEBHOOK_URL'];
+  if (secret && !url) return ['SECURITY_WEBHOOK_SECRET is set but SECURITY_WEBHOOK_URL is not'];
+  if (env.SECURITY_WEBHOOK_EVENTS !== undefined && !url) {
+    return ['SECURITY_WEBHOOK_EVENTS is set but SECURITY_WEBHOOK_URL is not'];
+  }
+  return [];
 }
 
 /** Production never falls back to the embedded stores, generated secrets or a localhost issuer. */

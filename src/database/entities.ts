@@ -1,4 +1,5 @@
 import { OAuthClient } from '../clients/entities/oauth-client.entity.js';
+import { OutboxMessage } from '../outbox/outbox-message.entity.js';
 import { RefreshSession } from '../tokens/entities/refresh-session.entity.js';
 import { RevokedAccessToken } from '../tokens/entities/revoked-access-token.entity.js';
 import { SigningKey } from '../tokens/entities/signing-key.entity.js';
@@ -12,4 +13,5 @@ export const entities = [
   SigningKey,
   TokenCutoff,
   RevokedAccessToken,
+  OutboxMessage,
 ];

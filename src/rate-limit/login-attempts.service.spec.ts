@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { caught, FakeClock, testConfig } from '../../test/support/unit.js';
 import { LoginAttemptsService, TooManyAttemptsException } from './login-attempts.service.js';
 import { MemoryRateLimitStorage } from './rate-limit.storage.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 
 describe(LoginAttemptsService.name, () => {
   let clock: FakeClock;
@@ -17,6 +18,7 @@ describe(LoginAttemptsService.name, () => {
         THROTTLE_LOGIN_DEVICE: '2/30',
         THROTTLE_LOGIN_LOCK_MAX: '90',
       }),
+      new MetricsService(),
     );
   });
   afterEach(() => storage.close());

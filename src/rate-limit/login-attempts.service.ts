@@ -1,6 +1,7 @@
 import { HttpException, Inject, Injectable } from '@nestjs/common';
 import type { Config, RateLimit } from '../config/config.js';
 import { InjectConfig } from '../config/config.module.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { RATE_LIMIT_STORAGE } from './rate-limit.tokens.js';
 import type { AttemptRule } from './attempt-streak.js';
 import type { RateLimitStorage } from './rate-limit.storage.js';
@@ -40,6 +41,7 @@ export class LoginAttemptsService {
   constructor(
     @Inject(RATE_LIMIT_STORAGE) private readonly storage: RateLimitStorage,
     @InjectConfig() config: Config,
+    private readonly metrics: MetricsService,
   ) {
     const rule = ({ limit, ttlSeconds }: RateLimit): AttemptRule => ({
       limit,
@@ -61,6 +63,7 @@ export class LoginAttemptsService {
     const rule = deviceId ? this.deviceRule : this.untrustedRule;
     const reservation = await this.storage.reserve(key, rule);
     if (!reservation.allowed) {
+      this.metrics.rateLimitHits.inc({ limit: deviceId ? 'LOGIN_DEVICE' : 'LOGIN_ACCOUNT' });
       throw new TooManyAttemptsException(Math.max(1, Math.ceil(reservation.retryAfterMs / 1000)));
     }
     return {

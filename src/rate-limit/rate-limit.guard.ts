@@ -8,6 +8,9 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SecurityEventsService } from '../audit/security-events.service.js';
 import { RequestChecks } from '../common/request-checks.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { CATEGORY_LIMIT } from './rate-limit.module.js';
+import type { RateLimitCategory } from './rate-limit.decorator.js';
 
 /**
  * The throttler, with two changes: a plain `Retry-After` (it only sends
@@ -17,8 +20,9 @@ import { RequestChecks } from '../common/request-checks.js';
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
-  // A property, so that the throttler's own constructor injection stays as it is.
+  // Properties, so that the throttler's own constructor injection stays as it is.
   @Inject(SecurityEventsService) private readonly events!: SecurityEventsService;
+  @Inject(MetricsService) private readonly metrics!: MetricsService;
 
   protected override async handleRequest(props: ThrottlerRequest): Promise<boolean> {
     const request = props.context.switchToHttp().getRequest<FastifyRequest>();
@@ -47,6 +51,9 @@ export class RateLimitGuard extends ThrottlerGuard {
     context: ExecutionContext,
     detail: ThrottlerLimitDetail,
   ): Promise<void> {
+    // The key is `<category>:<client>` (the module's generateKey).
+    const category = detail.key.split(':')[0] as RateLimitCategory;
+    this.metrics.rateLimitHits.inc({ limit: CATEGORY_LIMIT[category] ?? category });
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     void reply.header('Retry-After', String(Math.max(1, detail.timeToBlockExpire)));
     throw new ThrottlerException('Too many requests; try again later');

@@ -7,6 +7,7 @@ import { Clock } from '../common/clock.js';
 import type { Config, RateLimitName } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
 import { KeyValueStore } from '../redis/key-value-store.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
 import { KEY_VALUE_STORE, RedisModule } from '../redis/redis.module.js';
 import { LoginAttemptsService } from './login-attempts.service.js';
 import {
@@ -21,7 +22,8 @@ import {
 } from './rate-limit.storage.js';
 import { RATE_LIMIT_STORAGE } from './rate-limit.tokens.js';
 
-const CATEGORY_LIMIT: Record<RateLimitCategory, RateLimitName> = {
+/** The limit (its variable's name, `THROTTLE_<limit>`) of each category of routes. */
+export const CATEGORY_LIMIT: Record<RateLimitCategory, RateLimitName> = {
   login: 'LOGIN_IP',
   register: 'REGISTER_IP',
   refresh: 'REFRESH_IP',
@@ -80,6 +82,7 @@ class RateLimitStorageModule implements OnApplicationShutdown {
 @Module({
   imports: [
     RateLimitStorageModule,
+    MetricsModule,
     ThrottlerModule.forRootAsync({
       imports: [RateLimitStorageModule],
       inject: [CONFIG, RATE_LIMIT_STORAGE],

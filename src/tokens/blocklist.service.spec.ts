@@ -6,6 +6,7 @@ import { InMemoryRefreshSessions, InMemoryRevocationRows } from '../../test/supp
 import { FakeClock, MINUTE, testConfig } from '../../test/support/unit.js';
 import { KeyValueStore } from '../redis/key-value-store.js';
 import { BlocklistService, RevocationSubject } from './blocklist.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 
 const HOUR = 60 * MINUTE;
 
@@ -30,6 +31,7 @@ describe(BlocklistService.name, () => {
       sessions.asRepository(),
       revocations.cutoffsRepository(),
       revocations.tokensRepository(),
+      new MetricsService(),
     );
 
   /** A token id made at `ms` (its UUIDv7 time), of `subject`, in `sessionId`. */

@@ -11,6 +11,7 @@ import { RefreshSessionsRepository } from './refresh-sessions.repository.js';
 import { RevokedAccessTokensRepository } from './revoked-access-tokens.repository.js';
 import { TokenCutoffsRepository } from './token-cutoffs.repository.js';
 import { tokenIdTime } from './token-id.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 
 const CLOCK_SKEW_MS = CLOCK_SKEW_SECONDS * 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -46,6 +47,7 @@ export class BlocklistService implements OnModuleInit {
     private readonly sessions: RefreshSessionsRepository,
     private readonly cutoffs: TokenCutoffsRepository,
     private readonly revokedTokens: RevokedAccessTokensRepository,
+    private readonly metrics: MetricsService,
   ) {
     this.prefix = `${config.redis.keyPrefix}bl:`;
   }
@@ -92,6 +94,15 @@ export class BlocklistService implements OnModuleInit {
    * callers fail closed.
    */
   async isRevoked(token: RevocationSubject): Promise<boolean> {
+    const done = this.metrics.blocklistCheckDuration.startTimer();
+    try {
+      return await this.check(token);
+    } finally {
+      done();
+    }
+  }
+
+  private async check(token: RevocationSubject): Promise<boolean> {
     const keys = [
       this.key('jti', token.tokenId),
       token.sessionId ? this.key('sid', token.sessionId) : this.key('sid', '-'),

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock.js';
 import type { RequestOrigin } from '../common/request-origin.js';
@@ -94,8 +95,14 @@ export class RefreshSessionsService {
     return this.repository.findLiveByUser(userId, this.config.auth.refreshIdleTtl);
   }
 
-  revokeSession(sessionId: string, reason: RevokeReason, userId?: string): Promise<boolean> {
-    return this.repository.revokeSession(sessionId, reason, userId);
+  /** Through `manager` when the caller has a transaction open. */
+  revokeSession(
+    sessionId: string,
+    reason: RevokeReason,
+    userId?: string,
+    manager?: EntityManager,
+  ): Promise<boolean> {
+    return this.repository.revokeSession(sessionId, reason, userId, manager);
   }
 
   revokeAllForUser(

@@ -9,6 +9,7 @@ import { generateKeyMaterial, hmacKid, LoadedKey, loadKey } from './key-material
 import { KeySealer } from './key-sealer.js';
 import { SigningKeysRepository } from './signing-keys.repository.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 
 export class KeyRotationRefusedError extends Error {
   constructor(message: string) {
@@ -31,6 +32,8 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   private readonly sealer: KeySealer;
   private keys = new Map<string, LoadedKey>();
   private active: LoadedKey;
+  /** When the active key was created (ms): `signing_key_age_seconds`. */
+  private activeCreatedAt: number | null = null;
   private timer: NodeJS.Timeout | undefined;
   private lastUnknownKidReload = 0;
   private pendingReload: Promise<boolean> | null = null;
@@ -41,8 +44,10 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     @InjectConfig() private readonly config: Config,
     @Inject(KEY_ENCRYPTION_SECRET) keyEncryptionSecret: string,
     private readonly events: SecurityEventsService,
+    metrics: MetricsService,
   ) {
     this.sealer = new KeySealer(keyEncryptionSecret);
+    metrics.probe('signingKeyCreatedAt', () => this.activeCreatedAt);
   }
 
   async onModuleInit(): Promise<void> {
@@ -133,7 +138,10 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
         );
       }
       const active = rows.find((row) => !row.retiredAt && row.algorithm === this.algorithm);
-      if (active) this.active = keys.get(active.kid)!;
+      if (active) {
+        this.active = keys.get(active.kid)!;
+        this.activeCreatedAt = active.createdAt.getTime();
+      }
       const changed =
         keys.size !== this.keys.size || [...keys.keys()].some((kid) => !this.keys.has(kid));
       this.keys = keys;

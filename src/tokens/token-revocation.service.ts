@@ -1,10 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { SecurityEventsService } from '../audit/security-events.service.js';
 import type { Principal } from '../common/principal.js';
 import { BlocklistService } from './blocklist.service.js';
 import type { RevokeReason } from './refresh-sessions.repository.js';
 import { RefreshSessionsService } from './refresh-sessions.service.js';
 import { RevokedAccessTokensRepository } from './revoked-access-tokens.repository.js';
 import { TokenCutoffsRepository } from './token-cutoffs.repository.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 
 /**
  * Every revocation writes the durable fact (PostgreSQL: revoked sessions,
@@ -21,13 +24,46 @@ export class TokenRevocationService {
     private readonly sessions: RefreshSessionsService,
     private readonly cutoffs: TokenCutoffsRepository,
     private readonly revokedTokens: RevokedAccessTokensRepository,
+    private readonly dataSource: DataSource,
+    private readonly events: SecurityEventsService,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** Ends one session: its refresh tokens and its access tokens. */
   async revokeSession(sessionId: string, reason: RevokeReason, userId?: string): Promise<boolean> {
     const revoked = await this.sessions.revokeSession(sessionId, reason, userId);
     if (revoked) await this.blocklist.revokeSessions([sessionId]);
+    if (revoked) this.metrics.sessionRevocations.inc({ reason });
     this.logger.log({ event: 'session.revoked', sessionId, reason, revoked });
+    return revoked;
+  }
+
+  /**
+   * Ends the session of a spent refresh token that came back. The revocation
+   * and the `auth.refresh.reuse_detected` event (its audit row, its alert)
+   * commit together or not at all; of concurrent reuses, only the one that
+   * revoked the session reports it.
+   */
+  async revokeForReuse(sessionId: string, userId: string): Promise<boolean> {
+    const revoked = await this.dataSource.transaction(async (manager) => {
+      if (!(await this.sessions.revokeSession(sessionId, 'reuse', undefined, manager)))
+        return false;
+      const event = {
+        action: 'auth.refresh.reuse_detected',
+        outcome: 'failure',
+        subject: { type: 'user', id: userId },
+        reason: 'refresh_token_reuse',
+        details: { sessionId },
+      } as const;
+      await this.events.record(event, manager);
+      return true;
+    });
+    if (revoked) {
+      await this.blocklist.revokeSessions([sessionId]);
+      this.metrics.reuseDetections.inc();
+      this.metrics.sessionRevocations.inc({ reason: 'reuse' });
+    }
+    this.logger.log({ event: 'session.revoked', sessionId, reason: 'reuse', revoked });
     return revoked;
   }
 
@@ -39,6 +75,7 @@ export class TokenRevocationService {
   ): Promise<number> {
     const sessionIds = await this.sessions.revokeAllForUser(userId, reason, keepSessionId);
     await this.blocklist.revokeSessions(sessionIds);
+    if (sessionIds.length > 0) this.metrics.sessionRevocations.inc({ reason }, sessionIds.length);
     this.logger.log({ event: 'sessions.revoked', userId, reason, count: sessionIds.length });
     return sessionIds.length;
   }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
 import { RedisModule } from '../redis/redis.module.js';
 import { AccessTokensService } from './access-tokens.service.js';
 import { RefreshSession } from './entities/refresh-session.entity.js';
@@ -32,6 +33,7 @@ import { TokenHousekeepingService } from './token-housekeeping.service.js';
     JwtModule.register({}),
     AuditModule,
     RedisModule,
+    MetricsModule,
   ],
   providers: [
     keyEncryptionSecretProvider,

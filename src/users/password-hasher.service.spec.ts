@@ -3,6 +3,7 @@ import { hash as bcryptHash } from '@node-rs/bcrypt';
 import { randomBytes } from 'node:crypto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { PasswordHasher } from './password-hasher.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 
 // The real Argon2, watched: which hash each password is checked against.
 vi.mock('@node-rs/argon2', async (importOriginal) => {
@@ -20,7 +21,7 @@ describe(PasswordHasher.name, () => {
   let sut: PasswordHasher;
 
   beforeEach(() => {
-    sut = new PasswordHasher();
+    sut = new PasswordHasher(new MetricsService());
     vi.mocked(argon2Verify).mockClear();
   });
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Algorithm, hash, verify } from '@node-rs/argon2';
 import { verify as verifyBcrypt } from '@node-rs/bcrypt';
+import { MetricsService } from '../metrics/metrics.service.js';
 
 /** OWASP's Argon2id baseline: 19 MiB, 2 passes, 1 lane. */
 export const ARGON2_OPTIONS = {
@@ -25,12 +26,34 @@ export class PasswordHasher {
    * username costs the same time as a wrong password.
    */
   private readonly dummyHash: Promise<string> = hash('dummy password for timing', ARGON2_OPTIONS);
+  /** Computations started and not finished: what `password_hashes_*` report. */
+  private inProgress = 0;
 
-  hash(password: string): Promise<string> {
-    return hash(password, ARGON2_OPTIONS);
+  constructor(metrics: MetricsService) {
+    metrics.probe('passwordHashesInProgress', () => this.inProgress);
   }
 
-  async verify(storedHash: string | null | undefined, password: string): Promise<VerifyResult> {
+  hash(password: string): Promise<string> {
+    return this.counted(() => hash(password, ARGON2_OPTIONS));
+  }
+
+  verify(storedHash: string | null | undefined, password: string): Promise<VerifyResult> {
+    return this.counted(() => this.check(storedHash, password));
+  }
+
+  private async counted<T>(work: () => Promise<T>): Promise<T> {
+    this.inProgress++;
+    try {
+      return await work();
+    } finally {
+      this.inProgress--;
+    }
+  }
+
+  private async check(
+    storedHash: string | null | undefined,
+    password: string,
+  ): Promise<VerifyResult> {
     if (!storedHash) {
       await verify(await this.dummyHash, password).catch(() => false);
       return { valid: false, needsRehash: false };

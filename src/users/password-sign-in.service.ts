@@ -100,7 +100,7 @@ export class PasswordSignInService {
     knownDevice: boolean,
   ): Promise<InvalidCredentialsError> {
     const signIn = attempt.purpose === 'sign-in';
-    this.metrics.authEvents.inc({ event: signIn ? 'login_failed' : 'password_check_failed' });
+    if (signIn) this.metrics.signIns.inc({ result: reason });
     await this.recordFailure(attempt, user, reason, {
       knownDevice,
       allowanceSpent: reservation.allowanceSpent,
@@ -116,6 +116,7 @@ export class PasswordSignInService {
     knownDevice: boolean,
   ): Promise<never> {
     if (error instanceof TooManyAttemptsException) {
+      if (attempt.purpose === 'sign-in') this.metrics.signIns.inc({ result: 'locked' });
       await this.recordFailure(attempt, user, 'locked', {
         knownDevice,
         limit: knownDevice ? 'login_device' : 'login_account',

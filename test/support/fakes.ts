@@ -1,5 +1,8 @@
 import { pino } from 'pino';
 import { SecurityEventsService } from '../../src/audit/security-events.service.js';
+import { SecurityWebhook } from '../../src/audit/security-webhook.js';
+import type { OutboxMessagesRepository } from '../../src/outbox/outbox-messages.repository.js';
+import { OutboxService } from '../../src/outbox/outbox.service.js';
 import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
 import type { OAuthClient } from '../../src/clients/entities/oauth-client.entity.js';
@@ -217,7 +220,7 @@ export class InMemoryRefreshSessions implements Repository {
 /** `TokenRevocationService` over the in-memory sessions, remembering every revocation. */
 export class RecordingRevocation implements Pick<
   TokenRevocationService,
-  'revokeSession' | 'revokeOtherSessions' | 'revokeUser' | 'revokeAccessToken'
+  'revokeSession' | 'revokeForReuse' | 'revokeOtherSessions' | 'revokeUser' | 'revokeAccessToken'
 > {
   readonly sessions: [sessionId: string, reason: RevokeReason][] = [];
   readonly users: [userId: string, reason: RevokeReason, endSessions: boolean][] = [];
@@ -228,6 +231,10 @@ export class RecordingRevocation implements Pick<
   async revokeSession(sessionId: string, reason: RevokeReason, userId?: string): Promise<boolean> {
     this.sessions.push([sessionId, reason]);
     return this.store.revokeSession(sessionId, reason, userId);
+  }
+
+  async revokeForReuse(sessionId: string): Promise<boolean> {
+    return this.revokeSession(sessionId, 'reuse');
   }
 
   async revokeOtherSessions(
@@ -369,9 +376,18 @@ export function tokenServices(config: Config, key: LoadedKey, clock = new FakeCl
   };
 }
 
-/** The real `SecurityEventsService`, writing to a logger that prints nothing. */
-export function silentSecurityEvents(): SecurityEventsService {
-  return new SecurityEventsService(pino({ level: 'silent' }));
+/**
+ * The real `SecurityEventsService`, writing to a logger that prints nothing,
+ * with no webhook configured (so nothing reaches the outbox, which has no table here).
+ */
+export function silentSecurityEvents(config: Config): SecurityEventsService {
+  const clock = new FakeClock();
+  const unusedOutbox = new OutboxService({} as OutboxMessagesRepository, clock);
+  const webhookOff = { ...config, securityWebhook: { ...config.securityWebhook, url: undefined } };
+  return new SecurityEventsService(
+    pino({ level: 'silent' }),
+    new SecurityWebhook(webhookOff, unusedOutbox, clock),
+  );
 }
 
 /** `tokenServices`, and the `AuthService` of `users` over them. */
@@ -383,7 +399,7 @@ export function authServices(config: Config, key: LoadedKey, users: User[]) {
     tokens.refreshSessions,
     tokens.revocation.asService(),
     new MetricsService(),
-    silentSecurityEvents(),
+    silentSecurityEvents(config),
   );
   return { ...tokens, auth };
 }

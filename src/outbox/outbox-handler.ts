@@ -1,0 +1,11 @@
+/**
+ * Delivers the messages of one kind. `deliver` resolves when the recipient
+ * has the message and throws when it must be tried again later; it must
+ * finish (or time out) well within the worker's lease (`OUTBOX_LEASE_MS`).
+ * A message may be delivered more than once if an instance dies between
+ * delivering and recording it: give recipients an id to de-duplicate on.
+ */
+export interface OutboxHandler {
+  readonly kind: string;
+  deliver(payload: Record<string, unknown>): Promise<void>;
+}
