@@ -67,6 +67,11 @@ export class AuditEventsRepository {
     });
   }
 
+  /** One cheap read, so that an idle sealer opens no transaction. */
+  hasPending(): Promise<boolean> {
+    return this.events.exists({ where: { seq: IsNull() } });
+  }
+
   countPending(): Promise<number> {
     return this.events.count({ where: { seq: IsNull() } });
   }

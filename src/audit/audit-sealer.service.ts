@@ -60,6 +60,7 @@ export class AuditSealer implements BeforeApplicationShutdown {
   }
 
   private async sealAll(wait: boolean): Promise<number> {
+    if (!(await this.events.hasPending())) return 0;
     let total = 0;
     for (let sealed = BATCH; sealed === BATCH; total += sealed) {
       sealed = await this.sealBatch(wait);
