@@ -8,6 +8,7 @@ import type { DestinationStream } from 'pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module.js';
+import { AuditSealer } from './audit/audit-sealer.service.js';
 import { clientErrorHandler, frameworkErrors } from './common/filters/framework-errors.js';
 import { ProblemDetailsFilter } from './common/filters/problem-details.filter.js';
 import { ANONYMOUS, runInRequestContext } from './common/request-context.js';
@@ -60,6 +61,8 @@ export async function createApp(
   await app.get(MetricsListener).start();
   // The server delivers the outbox (webhooks); the CLI, which boots the same modules, does not.
   app.get(OutboxWorker).start();
+  // Likewise: the server seals the audit chain in the background; the CLI does not.
+  app.get(AuditSealer).start();
   return app;
 }
 

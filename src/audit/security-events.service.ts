@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { type Actor, ANONYMOUS, currentRequestContext } from '../common/request-context.js';
 import type { AppLogger } from '../logging/app-logger.js';
 import { InjectAppLogger } from '../logging/logging.module.js';
+import { AuditTrailService } from './audit-trail.service.js';
 import type { SecurityEvent } from './security-event.js';
 import { SecurityWebhook } from './security-webhook.js';
 
@@ -16,6 +17,7 @@ import { SecurityWebhook } from './security-webhook.js';
 export class SecurityEventsService {
   constructor(
     @InjectAppLogger() private readonly logger: AppLogger,
+    private readonly auditTrail: AuditTrailService,
     private readonly webhook: SecurityWebhook,
   ) {}
 
@@ -23,6 +25,8 @@ export class SecurityEventsService {
     const context = currentRequestContext();
     const actor = event.actor ?? context?.actor ?? ANONYMOUS;
     this.logEvent(event, actor, context?.ip ?? null);
+    // Audited actions: a plain row in the caller's transaction; the sealer chains it later.
+    await this.auditTrail.append(event, manager);
     await this.webhook.enqueue(event, actor, manager);
   }
 

@@ -1,5 +1,6 @@
 import { AdminEnv, AdminSettings, adminSettings } from './admin.env.js';
 import { AppEnv, AppSettings, appSettings } from './app.env.js';
+import { AuditEnv, AuditSettings, auditSettings } from './audit.env.js';
 import { AuthEnv, AuthSettings, authSettings } from './auth.env.js';
 import { DatabaseEnv, DatabaseSettings, databaseSettings } from './database.env.js';
 import { cleaned, Environment, MIN_SECRET_BYTES, readSection, wholeNumber } from './env.js';
@@ -22,6 +23,7 @@ import { ServerEnv, ServerSettings, serverSettings } from './server.env.js';
 export type { Environment } from './env.js';
 export type { AdminSettings } from './admin.env.js';
 export { LOG_LEVELS, type AppSettings, type LogLevel } from './app.env.js';
+export type { AuditSettings } from './audit.env.js';
 export { JWT_ALGORITHMS, type AuthSettings, type JwtAlgorithm } from './auth.env.js';
 export type { DatabaseSettings } from './database.env.js';
 export type { MetricsSettings } from './metrics.env.js';
@@ -42,6 +44,7 @@ export interface Config {
   rateLimits: Record<RateLimitName, RateLimit>;
   metrics: MetricsSettings;
   securityWebhook: SecurityWebhookSettings;
+  audit: AuditSettings;
   /** The longest sign-in lock, however long a guessing streak goes on. */
   loginLockMaxSeconds: number;
   /** Worker processes (one per core); 1 runs in a single process. */
@@ -80,6 +83,7 @@ export function loadConfig(rawEnv: Environment): Config {
     rateLimits: rateLimitSettings(rateLimits),
     metrics: metricsSettings(readSection(MetricsEnv, env, problems)),
     securityWebhook: securityWebhookSettings(readSection(SecurityWebhookEnv, env, problems)),
+    audit: auditSettings(readSection(AuditEnv, env, problems)),
     loginLockMaxSeconds: loginLockMaxSeconds(rateLimits),
     webConcurrency: wholeNumber(appEnv.WEB_CONCURRENCY, 1),
   };

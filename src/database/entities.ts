@@ -1,3 +1,5 @@
+import { AuditCheckpoint } from '../audit/entities/audit-checkpoint.entity.js';
+import { AuditEvent } from '../audit/entities/audit-event.entity.js';
 import { OAuthClient } from '../clients/entities/oauth-client.entity.js';
 import { OutboxMessage } from '../outbox/outbox-message.entity.js';
 import { RefreshSession } from '../tokens/entities/refresh-session.entity.js';
@@ -14,4 +16,6 @@ export const entities = [
   TokenCutoff,
   RevokedAccessToken,
   OutboxMessage,
+  AuditEvent,
+  AuditCheckpoint,
 ];

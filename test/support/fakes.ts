@@ -1,6 +1,8 @@
 import { pino } from 'pino';
 import { SecurityEventsService } from '../../src/audit/security-events.service.js';
 import { SecurityWebhook } from '../../src/audit/security-webhook.js';
+import type { AuditEventsRepository } from '../../src/audit/audit-events.repository.js';
+import { AuditTrailService } from '../../src/audit/audit-trail.service.js';
 import type { OutboxMessagesRepository } from '../../src/outbox/outbox-messages.repository.js';
 import { OutboxService } from '../../src/outbox/outbox.service.js';
 import { JwtService } from '@nestjs/jwt';
@@ -378,14 +380,16 @@ export function tokenServices(config: Config, key: LoadedKey, clock = new FakeCl
 
 /**
  * The real `SecurityEventsService`, writing to a logger that prints nothing,
- * with no webhook configured (so nothing reaches the outbox, which has no table here).
+ * with no webhook configured and audit rows dropped (there are no tables here).
  */
 export function silentSecurityEvents(config: Config): SecurityEventsService {
   const clock = new FakeClock();
   const unusedOutbox = new OutboxService({} as OutboxMessagesRepository, clock);
   const webhookOff = { ...config, securityWebhook: { ...config.securityWebhook, url: undefined } };
+  const auditRows = { append: () => Promise.resolve() } as unknown as AuditEventsRepository;
   return new SecurityEventsService(
     pino({ level: 'silent' }),
+    new AuditTrailService(clock, auditRows),
     new SecurityWebhook(webhookOff, unusedOutbox, clock),
   );
 }
