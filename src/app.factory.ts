@@ -76,6 +76,8 @@ function fastifyAdapter(config: Config): FastifyAdapter {
     // Slow clients (headers or a body sent byte by byte, idle sockets) are cut off: see docs/configuration.md.
     http: {
       headersTimeout: server.headersTimeoutMs,
+      // Node checks the headers timeout against this one as it creates the server.
+      requestTimeout: server.requestTimeoutMs,
       connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_INTERVAL_MS, server.headersTimeoutMs),
     },
     requestTimeout: server.requestTimeoutMs,

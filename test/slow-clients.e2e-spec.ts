@@ -104,8 +104,9 @@ describe('slow and idle clients are cut off', () => {
 describe('HTTP_MAX_CONNECTIONS', () => {
   const { t, port } = useListeningApp({
     HTTP_MAX_CONNECTIONS: '5',
-    HTTP_HEADERS_TIMEOUT: '60',
-    HTTP_REQUEST_TIMEOUT: '60',
+    // Longer than Node's own default request timeout (5 min), which they must replace.
+    HTTP_HEADERS_TIMEOUT: '10m',
+    HTTP_REQUEST_TIMEOUT: '20m',
   });
 
   it('closes a connection past the cap at once, keeps the others, and serves again once they are gone', async () => {
