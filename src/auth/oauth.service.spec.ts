@@ -24,6 +24,8 @@ function serviceClient(overrides: Partial<OAuthClient> = {}): OAuthClient {
   return Object.assign(new OAuthClient(), {
     clientId: 'svc_billing0000000001',
     name: 'billing',
+    grantTypes: ['client_credentials'],
+    tokenEndpointAuthMethod: 'client_secret_basic',
     roles: [Role.Admin],
     disabled: false,
     ...overrides,
@@ -41,7 +43,11 @@ describe(OAuthService.name, () => {
   const config = testConfig();
   const key = newSigningKey();
   const billing = serviceClient();
-  const billingSecret: PresentedClient = { clientId: billing.clientId, clientSecret: 's3cret' };
+  const billingSecret: PresentedClient = {
+    clientId: billing.clientId,
+    clientSecret: 's3cret',
+    method: 'client_secret_basic',
+  };
   let passwords: FakePasswordCheck;
   let services: AuthServices;
   let sut: OAuthService;
@@ -116,6 +122,15 @@ describe(OAuthService.name, () => {
       );
 
       expect(error).toMatchObject({ error: 'invalid_client', basicChallenge: true });
+      expect(passwords.attempts).toEqual([]);
+    });
+
+    it('refuses a registered client, which has no password grant (unauthorized_client)', async () => {
+      expect(
+        await oauthError(() =>
+          grant({ username: ada.username, password: PASSWORD }, billingSecret),
+        ),
+      ).toEqual({ error: 'unauthorized_client', status: 400 });
       expect(passwords.attempts).toEqual([]);
     });
   });
