@@ -248,7 +248,7 @@ describe(OAuthService.name, () => {
 
   describe('authorizeIntrospection', () => {
     const bearerOf = async (user: typeof ada) =>
-      (await services.auth.startSession(user, context.origin)).access_token;
+      (await services.auth.startSession(user, context.origin)).tokens.access_token;
 
     it('lets a registered client or an admin introspect', async () => {
       await expect(sut.authorizeIntrospection(billingSecret, null)).resolves.toBeUndefined();

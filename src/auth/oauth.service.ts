@@ -126,7 +126,8 @@ export class OAuthService {
         deviceTokens: context.deviceTokens,
         purpose: 'sign-in',
       });
-      return { response: await this.auth.startSession(user, context.origin), deviceToken };
+      const { tokens } = await this.auth.startSession(user, context.origin);
+      return { response: tokens, deviceToken };
     } catch (error) {
       throw asInvalidGrant(error);
     }
@@ -139,7 +140,7 @@ export class OAuthService {
     if (!dto.refresh_token)
       throw new OAuthException('invalid_request', 'refresh_token is required');
     try {
-      return await this.auth.refresh(dto.refresh_token, origin);
+      return (await this.auth.refresh(dto.refresh_token, origin)).tokens;
     } catch (error) {
       throw asInvalidGrant(error);
     }

@@ -6,8 +6,13 @@ import { IS_PUBLIC_KEY } from '../../common/decorators/public.decorator.js';
 import { BearerChallengeException } from '../../common/errors.js';
 import type { Principal } from '../../common/principal.js';
 import { RequestChecks } from '../../common/request-checks.js';
+import { CsrfTokensService } from '../../tokens/csrf-tokens.service.js';
 import { TokenError } from '../../tokens/token.error.js';
+import { checkCsrf } from '../csrf-check.js';
 import { JwtStrategy, runStrategy } from '../strategies/jwt.strategy.js';
+
+/** Methods that change nothing (RFC 9110 §9.2.1): no CSRF token needed. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * The global guard: every route needs a valid access token unless it is
@@ -22,12 +27,17 @@ import { JwtStrategy, runStrategy } from '../strategies/jwt.strategy.js';
  * per-request closures, in garbage collection). Running the injected
  * strategy also keeps two apps in one process on their own strategies,
  * where Passport's registry is one per process.
+ *
+ * A request without an Authorization header may authenticate with the
+ * access-token cookie of cookie mode; if it changes state it must carry the
+ * session's CSRF token (`checkCsrf`). Bearer requests never read a cookie.
  */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly strategy: JwtStrategy,
+    private readonly csrfTokens: CsrfTokensService,
   ) {}
 
   /** Settles the request's deferred rate-limit count (`RequestChecks`) together with the token check. */
@@ -44,6 +54,11 @@ export class JwtAuthGuard implements CanActivate {
     const { error, principal } = await runStrategy(this.strategy, request);
     // For the handlers (`@CurrentPrincipal()`) and the roles guard.
     request.user = this.handleRequest(error, principal, context);
+    // Without an Authorization header the token came from the cookie (cookie mode): a state
+    // change must then prove it comes from the app's own pages.
+    if (request.headers.authorization === undefined && !SAFE_METHODS.has(request.method)) {
+      checkCsrf(this.csrfTokens, request.user.sessionId, request);
+    }
     return true;
   }
 
