@@ -1,7 +1,10 @@
 import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
 import type { OAuthClient } from '../../src/clients/entities/oauth-client.entity.js';
-import type { OAuthClientsService, PresentedClient } from '../../src/clients/oauth-clients.service.js';
+import type {
+  OAuthClientsService,
+  PresentedClient,
+} from '../../src/clients/oauth-clients.service.js';
 import type { Clock } from '../../src/common/clock.js';
 import type { Principal } from '../../src/common/principal.js';
 import type { Config, JwtAlgorithm } from '../../src/config/config.js';
