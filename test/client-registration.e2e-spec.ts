@@ -346,7 +346,7 @@ describe('clients registered before client metadata existed', () => {
     const queryRunner = t.app.get(DataSource).createQueryRunner();
     await migration.down(queryRunner);
     const secret = 'legacy-secret-0123456789abcdefghijklmnopq';
-    await t.sql(
+    await queryRunner.query(
       `INSERT INTO oauth_clients (client_id, name, secret_hash, roles)
        VALUES ($1, 'legacy', sha256($2::bytea), '{admin}')`,
       ['svc_legacy0000000001', secret],
