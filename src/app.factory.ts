@@ -12,6 +12,7 @@ import { AuditSealer } from './audit/audit-sealer.service.js';
 import { clientErrorHandler, frameworkErrors } from './common/filters/framework-errors.js';
 import { ProblemDetailsFilter } from './common/filters/problem-details.filter.js';
 import { ANONYMOUS, runInRequestContext } from './common/request-context.js';
+import { CSRF_HEADER, TOKEN_DELIVERY_HEADER } from './common/token-cookies.js';
 import { parseJsonBody } from './common/validation/json-body.js';
 import { createValidationPipe } from './common/validation/validation.pipe.js';
 import type { Config } from './config/config.js';
@@ -98,19 +99,10 @@ function fastifyAdapter(config: Config): FastifyAdapter {
 
 /** Errors, validation, bodies, CORS, cookies and the hooks every request passes. */
 async function configureHttp(app: NestFastifyApplication, config: Config): Promise<void> {
-  if (config.app.corsOrigins.length > 0) {
-    // Browser apps on these origins may call the API with a bearer token (no cookies are used).
-    app.enableCors({
-      origin: config.app.corsOrigins,
-      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
-      allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
-      exposedHeaders: ['X-Request-Id', 'Retry-After', 'WWW-Authenticate'],
-      credentials: false,
-      maxAge: 600,
-    });
-  }
-  // Cookies are set with the options each caller gives (no signing secret: the device token
-  // carries its own HMAC), and parsed only where one is read (device-cookie.ts), not on every request.
+  if (config.app.corsOrigins.length > 0) enableCors(app, config.app.corsOrigins);
+  // Cookies are set with the options each caller gives (no signing secret: the device and CSRF
+  // tokens carry their own HMAC), and parsed only where one is read (device-cookie.ts,
+  // token-cookies.ts), never on a bearer request.
   await app.register(fastifyCookie, { hook: false });
   app.useGlobalFilters(new ProblemDetailsFilter(databaseUnavailable));
   app.useGlobalPipes(createValidationPipe());
@@ -121,6 +113,36 @@ async function configureHttp(app: NestFastifyApplication, config: Config): Promi
   // No API takes text/plain: such a body is refused with 415 rather than handed on as a string.
   app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
   addRequestHooks(app);
+}
+
+/**
+ * Browser apps on `origins` (exact match) may call the API with a bearer
+ * token or, in cookie mode, with credentials (cookies). Any other origin gets
+ * no CORS header at all, credentials least of all; `Vary: Origin` on every
+ * response, since each depends on the origin.
+ */
+function enableCors(app: NestFastifyApplication, origins: readonly string[]): void {
+  const allowed = new Set(origins);
+  const forAllowedOrigin = {
+    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+    allowedHeaders: [
+      'Authorization',
+      'Content-Type',
+      'X-Request-Id',
+      TOKEN_DELIVERY_HEADER,
+      CSRF_HEADER,
+    ],
+    exposedHeaders: ['X-Request-Id', 'Retry-After', 'WWW-Authenticate'],
+    credentials: true,
+    maxAge: 600,
+  };
+  app.enableCors({
+    delegator: (request: FastifyRequest, callback: (error: null, options: object) => void) => {
+      const origin = request.headers.origin;
+      const allowedOrigin = origin !== undefined && allowed.has(origin);
+      callback(null, allowedOrigin ? { ...forAllowedOrigin, origin } : { origin: false });
+    },
+  });
 }
 
 function addRequestHooks(app: NestFastifyApplication): void {

@@ -234,8 +234,14 @@ describe('OAuth2 endpoints', () => {
       ).toBe(401);
     });
 
-    it('accepts client_id and client_secret in the body instead', async () => {
-      const service = await createClient('body-auth-service');
+    it('accepts client_id and client_secret in the body from a client registered for it', async () => {
+      const service = (
+        await t.http
+          .post('/admin/clients')
+          .set(bearer(admin.access_token))
+          .send({ name: 'body-auth-service', token_endpoint_auth_method: 'client_secret_post' })
+          .expect(201)
+      ).body as Client;
       const response = await token({
         grant_type: 'client_credentials',
         client_id: service.client_id,
@@ -283,7 +289,7 @@ describe('OAuth2 endpoints', () => {
         .create({ name: 'cli-made' });
 
       const response = await token({ grant_type: 'client_credentials' }).set(
-        basicAuth(made.clientId, secret),
+        basicAuth(made.clientId, secret ?? ''),
       );
 
       expect(response.status, response.text).toBe(200);

@@ -11,6 +11,7 @@ import { UsersModule } from '../users/users.module.js';
 import { AdminKeysController } from './admin-keys.controller.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
+import { CookieSessionsService } from './cookie-sessions.service.js';
 import { JwtAuthGuard } from './guards/jwt-auth.guard.js';
 import { RolesGuard } from './guards/roles.guard.js';
 import { OAuthController } from './oauth.controller.js';
@@ -32,6 +33,7 @@ import { WellKnownController } from './well-known.controller.js';
   controllers: [AuthController, OAuthController, WellKnownController, AdminKeysController],
   providers: [
     AuthService,
+    CookieSessionsService,
     OAuthService,
     LocalStrategy,
     JwtStrategy,

@@ -31,7 +31,7 @@ describe(AuthService.name, () => {
 
   describe('startSession', () => {
     it("answers with an access token for the user's roles in a new session, and its refresh token", async () => {
-      const response = await sut.startSession(ada, origin);
+      const response = (await sut.startSession(ada, origin)).tokens;
 
       expect(response).toMatchObject({ token_type: 'Bearer', expires_in: 900 });
       const principal = await services.accessTokens.verify(response.access_token);
@@ -47,9 +47,9 @@ describe(AuthService.name, () => {
 
   describe('refresh', () => {
     it('rotates the refresh token and issues a new pair in the same session', async () => {
-      const first = await sut.startSession(ada, origin);
+      const first = (await sut.startSession(ada, origin)).tokens;
 
-      const second = await sut.refresh(first.refresh_token!, origin);
+      const second = (await sut.refresh(first.refresh_token!, origin)).tokens;
 
       expect(second.refresh_token).not.toBe(first.refresh_token);
       const [before, after] = await Promise.all(
@@ -59,8 +59,8 @@ describe(AuthService.name, () => {
     });
 
     it('revokes the whole session when a spent refresh token comes back', async () => {
-      const first = await sut.startSession(ada, origin);
-      const second = await sut.refresh(first.refresh_token!, origin);
+      const first = (await sut.startSession(ada, origin)).tokens;
+      const second = (await sut.refresh(first.refresh_token!, origin)).tokens;
 
       const error = await caught(() => sut.refresh(first.refresh_token!, origin));
 
@@ -81,7 +81,7 @@ describe(AuthService.name, () => {
     });
 
     it('ends the session of a user who was disabled meanwhile', async () => {
-      const first = await sut.startSession(ada, origin);
+      const first = (await sut.startSession(ada, origin)).tokens;
       ada.disabled = true;
 
       await expect(sut.refresh(first.refresh_token!, origin)).rejects.toBeInstanceOf(
@@ -118,8 +118,8 @@ describe(AuthService.name, () => {
     });
 
     it("also ends the session of a refresh token of the caller's, but not of someone else's", async () => {
-      const mine = await sut.startSession(ada, origin);
-      const theirs = await sut.startSession(userEntity(), origin);
+      const mine = (await sut.startSession(ada, origin)).tokens;
+      const theirs = (await sut.startSession(userEntity(), origin)).tokens;
       const principal = newPrincipal({ subject: ada.id, userId: ada.id });
       const [mineRow, theirRow] = services.rows.rows;
 

@@ -13,6 +13,7 @@ import {
 import { TokenRevocationService } from '../tokens/token-revocation.service.js';
 import { TokenError } from '../tokens/token.error.js';
 import { SessionResponseDto, toSessionResponse } from '../users/dto/session-response.dto.js';
+import type { RefreshSession } from '../tokens/entities/refresh-session.entity.js';
 import type { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { TokenResponseDto, toTokenResponse } from './dto/token-response.dto.js';
@@ -22,6 +23,14 @@ export class InvalidRefreshTokenError extends BearerChallengeException {
   constructor(detail: string) {
     super(detail, false);
   }
+}
+
+/** A user's session just started or refreshed: its tokens, and what cookie mode needs to know of it. */
+export interface IssuedSession {
+  tokens: TokenResponseDto;
+  sessionId: string;
+  /** When the session ends at the latest (its absolute lifetime). */
+  expiresAt: Date;
 }
 
 /** Sessions of signed-in users: start, refresh, sign out, list; and every token response. */
@@ -37,7 +46,7 @@ export class AuthService {
   ) {}
 
   /** Starts a session for a user whose password was just checked (REST login, password grant). */
-  async startSession(user: User, origin: RequestOrigin): Promise<TokenResponseDto> {
+  async startSession(user: User, origin: RequestOrigin): Promise<IssuedSession> {
     const { token, session } = await this.refreshSessions.start(user.id, origin);
     this.metrics.signIns.inc({ result: 'success' });
     await this.securityEvents.record({
@@ -47,17 +56,14 @@ export class AuthService {
       subject: { type: 'user', id: user.id },
       details: { sessionId: session.sessionId },
     });
-    return this.tokenResponse(
-      { subject: user.id, roles: user.roles, sessionId: session.sessionId },
-      token,
-    );
+    return this.issued(user, session, token);
   }
 
   /**
    * Rotates the refresh token. Reuse of a spent token revokes the session and
    * its access tokens; a disabled or deleted user's session ends.
    */
-  async refresh(refreshToken: string, origin: RequestOrigin): Promise<TokenResponseDto> {
+  async refresh(refreshToken: string, origin: RequestOrigin): Promise<IssuedSession> {
     const { token, session } = await this.rotate(refreshToken, origin);
     const user = await this.users.findActiveById(session.userId);
     if (!user) {
@@ -72,10 +78,7 @@ export class AuthService {
       actor: { type: 'user', id: user.id },
       subject: { type: 'session', id: session.sessionId },
     });
-    return this.tokenResponse(
-      { subject: user.id, roles: user.roles, sessionId: session.sessionId },
-      token,
-    );
+    return this.issued(user, session, token);
   }
 
   /**
@@ -84,6 +87,15 @@ export class AuthService {
    */
   tokenResponse(grant: IssueAccessToken, refreshToken?: string): TokenResponseDto {
     return toTokenResponse(this.accessTokens.issue(grant), refreshToken);
+  }
+
+  private issued(user: User, session: RefreshSession, refreshToken: string): IssuedSession {
+    const grant = { subject: user.id, roles: user.roles, sessionId: session.sessionId };
+    return {
+      tokens: this.tokenResponse(grant, refreshToken),
+      sessionId: session.sessionId,
+      expiresAt: session.expiresAt,
+    };
   }
 
   /** Ends the caller's session (and the session of `refreshToken`, if it is the caller's). */

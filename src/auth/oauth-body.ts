@@ -1,6 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
+import type { PresentedClient } from '../clients/oauth-clients.service.js';
 import { OAuthException } from '../common/errors.js';
 import type { RequestOrigin } from '../common/request-origin.js';
 import { fieldErrors } from '../common/validation/field-errors.js';
@@ -28,14 +29,13 @@ export function parseOAuthBody<T extends object>(type: new () => T, request: Fas
   return dto;
 }
 
-export interface PresentedClient {
-  clientId: string;
-  clientSecret: string;
-}
+export type { PresentedClient };
 
 /**
- * Client credentials from HTTP Basic or the body (RFC 6749 §2.3.1), never
- * both; `null` when the request carries none.
+ * The client a request names and how it authenticates (RFC 6749 §2.3.1):
+ * HTTP Basic (`client_secret_basic`), `client_id` and `client_secret` in the
+ * body (`client_secret_post`), or `client_id` alone (`none`, a public client);
+ * never Basic and the body together. `null` when the request names no client.
  */
 export function presentedClient(
   request: FastifyRequest,
@@ -48,15 +48,17 @@ export function presentedClient(
   }
   if (basic !== null) return decodeBasic(basic);
   if (!inBody) return null;
-  if (!body.client_id || !body.client_secret) {
-    throw new OAuthException(
-      'invalid_client',
-      'client_id and client_secret are both required',
-      401,
-      true,
-    );
+  if (!body.client_id) {
+    throw new OAuthException('invalid_client', 'client_secret needs a client_id', 401, true);
   }
-  return { clientId: body.client_id, clientSecret: body.client_secret };
+  if (body.client_secret === undefined) {
+    return { clientId: body.client_id, clientSecret: null, method: 'none' };
+  }
+  return {
+    clientId: body.client_id,
+    clientSecret: body.client_secret,
+    method: 'client_secret_post',
+  };
 }
 
 /** The base64 part of `Authorization: Basic …`, or `null` for no client authentication. */
@@ -77,6 +79,7 @@ function decodeBasic(basic: string): PresentedClient {
     return {
       clientId: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')),
       clientSecret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')),
+      method: 'client_secret_basic',
     };
   } catch {
     throw new OAuthException('invalid_client', 'Malformed Basic credentials', 401, true);

@@ -25,6 +25,8 @@ function serviceClient(overrides: Partial<OAuthClient> = {}): OAuthClient {
   return Object.assign(new OAuthClient(), {
     clientId: 'svc_billing0000000001',
     name: 'billing',
+    grantTypes: ['client_credentials'],
+    tokenEndpointAuthMethod: 'client_secret_basic',
     roles: [Role.Admin],
     disabled: false,
     ...overrides,
@@ -42,7 +44,11 @@ describe(OAuthService.name, () => {
   const config = testConfig();
   const key = newSigningKey();
   const billing = serviceClient();
-  const billingSecret: PresentedClient = { clientId: billing.clientId, clientSecret: 's3cret' };
+  const billingSecret: PresentedClient = {
+    clientId: billing.clientId,
+    clientSecret: 's3cret',
+    method: 'client_secret_basic',
+  };
   let passwords: FakePasswordCheck;
   let services: AuthServices;
   let sut: OAuthService;
@@ -118,6 +124,15 @@ describe(OAuthService.name, () => {
       );
 
       expect(error).toMatchObject({ error: 'invalid_client', basicChallenge: true });
+      expect(passwords.attempts).toEqual([]);
+    });
+
+    it('refuses a registered client, which has no password grant (unauthorized_client)', async () => {
+      expect(
+        await oauthError(() =>
+          grant({ username: ada.username, password: PASSWORD }, billingSecret),
+        ),
+      ).toEqual({ error: 'unauthorized_client', status: 400 });
       expect(passwords.attempts).toEqual([]);
     });
   });
@@ -235,7 +250,7 @@ describe(OAuthService.name, () => {
 
   describe('authorizeIntrospection', () => {
     const bearerOf = async (user: typeof ada) =>
-      (await services.auth.startSession(user, context.origin)).access_token;
+      (await services.auth.startSession(user, context.origin)).tokens.access_token;
 
     it('lets a registered client or an admin introspect', async () => {
       await expect(sut.authorizeIntrospection(billingSecret, null)).resolves.toBeUndefined();

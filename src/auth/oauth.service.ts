@@ -28,6 +28,9 @@ import {
 import type { TokenResponseDto } from './dto/token-response.dto.js';
 import type { PresentedClient, TokenGrant, TokenRequestContext } from './oauth-body.js';
 
+/** The grants of this token endpoint; `password` only for callers that name no registered client. */
+const TOKEN_GRANTS = ['password', 'refresh_token', 'client_credentials'];
+
 const looksLikeJwt = (token: string) => token.split('.').length === 3;
 
 /** RFC 6749 token endpoint grants, RFC 7009 revocation and RFC 7662 introspection. */
@@ -48,17 +51,24 @@ export class OAuthService {
     presented: PresentedClient | null,
     context: TokenRequestContext,
   ): Promise<TokenGrant> {
-    if (dto.grant_type === 'client_credentials') {
-      return { response: this.clientCredentialsGrant(await this.requireClient(presented)) };
-    }
-    if (dto.grant_type !== 'password' && dto.grant_type !== 'refresh_token') {
+    if (!TOKEN_GRANTS.includes(dto.grant_type)) {
       throw new OAuthException(
         'unsupported_grant_type',
         `Unsupported grant_type: ${dto.grant_type.slice(0, 64)}`,
       );
     }
-    // Public clients (Swagger UI) send no credentials; credentials that are sent must be right.
-    if (presented) await this.authenticateClient(presented);
+    // Unregistered callers (Swagger UI's password flow) send no client; one that is named must authenticate.
+    const client = presented ? await this.authenticateClient(presented) : null;
+    if (client && !(client.grantTypes as string[]).includes(dto.grant_type)) {
+      throw new OAuthException(
+        'unauthorized_client',
+        `This client is not registered for the ${dto.grant_type} grant`,
+      );
+    }
+    if (dto.grant_type === 'client_credentials') {
+      if (!client) throw clientAuthenticationRequired();
+      return { response: this.clientCredentialsGrant(client) };
+    }
     if (dto.grant_type === 'password') return this.passwordGrant(dto, context);
     return { response: await this.refreshGrant(dto, context.origin) };
   }
@@ -106,7 +116,10 @@ export class OAuthService {
     bearer: string | null,
   ): Promise<void> {
     if (presented) {
-      await this.authenticateClient(presented);
+      const client = await this.authenticateClient(presented);
+      if (client.tokenEndpointAuthMethod === 'none') {
+        throw new OAuthException('invalid_client', 'Public clients cannot introspect', 401, true);
+      }
       return;
     }
     if (!bearer) throw clientAuthenticationRequired();
@@ -129,7 +142,8 @@ export class OAuthService {
         deviceTokens: context.deviceTokens,
         purpose: 'sign-in',
       });
-      return { response: await this.auth.startSession(user, context.origin), deviceToken };
+      const { tokens } = await this.auth.startSession(user, context.origin);
+      return { response: tokens, deviceToken };
     } catch (error) {
       throw asInvalidGrant(error);
     }
@@ -142,7 +156,7 @@ export class OAuthService {
     if (!dto.refresh_token)
       throw new OAuthException('invalid_request', 'refresh_token is required');
     try {
-      return await this.auth.refresh(dto.refresh_token, origin);
+      return (await this.auth.refresh(dto.refresh_token, origin)).tokens;
     } catch (error) {
       throw asInvalidGrant(error);
     }
@@ -157,13 +171,8 @@ export class OAuthService {
     });
   }
 
-  private async requireClient(presented: PresentedClient | null): Promise<OAuthClient> {
-    if (!presented) throw clientAuthenticationRequired();
-    return this.authenticateClient(presented);
-  }
-
   private async authenticateClient(presented: PresentedClient): Promise<OAuthClient> {
-    const client = await this.clients.authenticate(presented.clientId, presented.clientSecret);
+    const client = await this.clients.authenticate(presented);
     if (!client) {
       throw new OAuthException('invalid_client', 'Client authentication failed', 401, true);
     }

@@ -12,6 +12,7 @@ import {
   ClientResponseDto,
   CreatedClientResponseDto,
   toClientResponse,
+  toCreatedClientResponse,
 } from './dto/client-response.dto.js';
 import { CreateClientDto } from './dto/create-client.dto.js';
 import { OAuthClientsService } from './oauth-clients.service.js';
@@ -24,23 +25,24 @@ export class AdminClientsController {
 
   @Post()
   @ApiOperation({
-    summary: 'Register a service client for the client-credentials grant; the secret is shown once',
+    summary:
+      'Register a client (RFC 7591 metadata): an app users sign in to, or a service; a confidential client’s secret is shown once',
   })
   @ApiCreatedResponse({ type: CreatedClientResponseDto })
   async create(@Body() dto: CreateClientDto): Promise<CreatedClientResponseDto> {
     const { client, secret } = await this.clients.create(dto);
-    return { ...toClientResponse(client), client_secret: secret };
+    return toCreatedClientResponse(client, secret);
   }
 
   @Get()
-  @ApiOperation({ summary: 'List service clients (never their secrets)' })
+  @ApiOperation({ summary: 'List registered clients (never their secrets)' })
   async list(): Promise<ClientResponseDto[]> {
     return (await this.clients.list()).map(toClientResponse);
   }
 
   @Delete(':clientId')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a service client; it can no longer obtain tokens' })
+  @ApiOperation({ summary: 'Delete a client; it can no longer obtain tokens' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiNotFoundResponse({ description: 'No such client' })
   async delete(@Param('clientId') clientId: string): Promise<void> {

@@ -6,7 +6,7 @@ import { OAuthClient } from './entities/oauth-client.entity.js';
 import { OAuthClientsRepository } from './oauth-clients.repository.js';
 import { OAuthClientsService } from './oauth-clients.service.js';
 
-/** Service clients of the OAuth2 client-credentials grant. */
+/** Registered OAuth clients: apps users sign in to, and services (client-credentials grant). */
 @Module({
   imports: [TypeOrmModule.forFeature([OAuthClient]), AuditModule],
   controllers: [AdminClientsController],

@@ -1,18 +1,32 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { SecurityEventsService } from '../audit/security-events.service.js';
-import { CreateClientDto } from './dto/create-client.dto.js';
+import {
+  ClientMetadataInput,
+  resolveClientMetadata,
+  type TokenEndpointAuthMethod,
+} from './client-metadata.js';
 import { OAuthClient } from './entities/oauth-client.entity.js';
 import { OAuthClientsRepository } from './oauth-clients.repository.js';
 
-const CLIENT_ID_PATTERN = /^svc_[A-Za-z0-9_-]{16}$/;
+/** `svc_` for services (client credentials only), `app_` for apps users sign in to. */
+const CLIENT_ID_PATTERN = /^(?:svc|app)_[A-Za-z0-9_-]{16}$/;
 const hashSecret = (secret: string) => createHash('sha256').update(secret).digest();
-/** Compared against when the client id is unknown, so timing does not reveal which ids exist. */
+/** Compared against when there is no stored hash, so timing does not reveal which ids exist. */
 const DUMMY_HASH = hashSecret('unknown client');
+
+/** A client's credentials as a token request carries them, and the method it used (RFC 6749 §2.3). */
+export interface PresentedClient {
+  clientId: string;
+  /** `null` when only the client id was sent (`none`: a public client). */
+  clientSecret: string | null;
+  method: TokenEndpointAuthMethod;
+}
 
 export interface CreatedClient {
   client: OAuthClient;
-  secret: string;
+  /** The secret of a confidential client, to show once; `null` for a public client. */
+  secret: string | null;
 }
 
 @Injectable()
@@ -22,14 +36,17 @@ export class OAuthClientsService {
     private readonly events: SecurityEventsService,
   ) {}
 
-  async create(dto: CreateClientDto): Promise<CreatedClient> {
-    const clientId = `svc_${randomBytes(12).toString('base64url')}`;
-    const secret = randomBytes(32).toString('base64url');
+  /** Registers a client from RFC 7591 metadata (400 naming each field that breaks a rule). */
+  async create(input: ClientMetadataInput): Promise<CreatedClient> {
+    const metadata = resolveClientMetadata(input);
+    const isService = !metadata.grantTypes.includes('authorization_code');
+    const clientId = `${isService ? 'svc' : 'app'}_${randomBytes(12).toString('base64url')}`;
+    const secret =
+      metadata.tokenEndpointAuthMethod === 'none' ? null : randomBytes(32).toString('base64url');
     const client = await this.clients.insert({
       clientId,
-      name: dto.name,
-      roles: dto.roles ?? [],
-      secretHash: hashSecret(secret),
+      ...metadata,
+      secretHash: secret === null ? null : hashSecret(secret),
     });
     delete client.secretHash;
     await this.events.record({
@@ -41,13 +58,23 @@ export class OAuthClientsService {
     return { client, secret };
   }
 
-  /** The client if id and secret match and it is enabled; `null` otherwise. */
-  async authenticate(clientId: string, secret: string): Promise<OAuthClient | null> {
-    const client = CLIENT_ID_PATTERN.test(clientId)
-      ? await this.clients.findByClientIdWithSecret(clientId)
+  /**
+   * The client if it authenticated the way it registered (Basic, body, or
+   * for a public client its id alone) with the right secret, and is enabled;
+   * `null` otherwise. A public client that presents a secret, or a
+   * confidential one that presents none, is refused.
+   */
+  async authenticate(presented: PresentedClient): Promise<OAuthClient | null> {
+    const client = CLIENT_ID_PATTERN.test(presented.clientId)
+      ? await this.clients.findByClientIdWithSecret(presented.clientId)
       : null;
-    const matches = timingSafeEqual(client?.secretHash ?? DUMMY_HASH, hashSecret(secret));
-    if (!client || !matches || client.disabled) return null;
+    const secretMatches = timingSafeEqual(
+      client?.secretHash ?? DUMMY_HASH,
+      hashSecret(presented.clientSecret ?? ''),
+    );
+    if (!client || client.disabled) return null;
+    if (client.tokenEndpointAuthMethod !== presented.method) return null;
+    if (presented.method !== 'none' && !secretMatches) return null;
     delete client.secretHash;
     return client;
   }

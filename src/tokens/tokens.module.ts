@@ -10,6 +10,7 @@ import { RevokedAccessToken } from './entities/revoked-access-token.entity.js';
 import { SigningKey } from './entities/signing-key.entity.js';
 import { TokenCutoff } from './entities/token-cutoff.entity.js';
 import { BlocklistService } from './blocklist.service.js';
+import { CsrfTokensService } from './csrf-tokens.service.js';
 import { DeviceTokensService } from './device-tokens.service.js';
 import { keyEncryptionSecretProvider } from '../config/key-encryption-secret.js';
 import { TokenCutoffsRepository } from './token-cutoffs.repository.js';
@@ -25,7 +26,7 @@ import { TokenHousekeepingService } from './token-housekeeping.service.js';
 /**
  * Token mechanics only: signing keys, access tokens (issuing and the one
  * verification), refresh sessions, the blocklist and revocation, device
- * tokens. No HTTP, no users.
+ * tokens, CSRF tokens. No HTTP, no users.
  */
 @Module({
   imports: [
@@ -49,6 +50,7 @@ import { TokenHousekeepingService } from './token-housekeeping.service.js';
     VerifiedTokenCache,
     TokenHousekeepingService,
     DeviceTokensService,
+    CsrfTokensService,
   ],
   exports: [
     SigningKeysService,
@@ -57,6 +59,7 @@ import { TokenHousekeepingService } from './token-housekeeping.service.js';
     BlocklistService,
     TokenRevocationService,
     DeviceTokensService,
+    CsrfTokensService,
   ],
 })
 export class TokensModule {}

@@ -8,7 +8,10 @@ import { OutboxService } from '../../src/outbox/outbox.service.js';
 import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
 import type { OAuthClient } from '../../src/clients/entities/oauth-client.entity.js';
-import type { OAuthClientsService } from '../../src/clients/oauth-clients.service.js';
+import type {
+  OAuthClientsService,
+  PresentedClient,
+} from '../../src/clients/oauth-clients.service.js';
 import type { Clock } from '../../src/common/clock.js';
 import type { Principal } from '../../src/common/principal.js';
 import type { Config, JwtAlgorithm } from '../../src/config/config.js';
@@ -299,13 +302,15 @@ export class FakePasswordCheck implements Pick<PasswordSignInService, 'verify'> 
   }
 }
 
-/** `OAuthClientsService.authenticate` over a list of clients and their secrets. */
+/** `OAuthClientsService.authenticate` over a list of clients and their secrets (`null`: public). */
 export class FakeClients implements Pick<OAuthClientsService, 'authenticate'> {
-  constructor(private readonly clients: { client: OAuthClient; secret: string }[] = []) {}
+  constructor(private readonly clients: { client: OAuthClient; secret: string | null }[] = []) {}
 
-  async authenticate(clientId: string, secret: string): Promise<OAuthClient | null> {
-    const found = this.clients.find((entry) => entry.client.clientId === clientId);
-    return found && found.secret === secret && !found.client.disabled ? found.client : null;
+  async authenticate(presented: PresentedClient): Promise<OAuthClient | null> {
+    const found = this.clients.find((entry) => entry.client.clientId === presented.clientId);
+    if (!found || found.client.disabled) return null;
+    const methodMatches = found.client.tokenEndpointAuthMethod === presented.method;
+    return methodMatches && found.secret === presented.clientSecret ? found.client : null;
   }
 
   asService(): OAuthClientsService {

@@ -2,10 +2,11 @@ import { IsString, Length } from 'class-validator';
 import { IsOmittable } from '../../common/validation/fields.js';
 
 export class RefreshTokenDto {
-  /** The refresh token from the last login or refresh. */
+  /** The refresh token from the last login or refresh (required, except in cookie mode). */
+  @IsOmittable()
   @IsString()
   @Length(1, 4096)
-  refresh_token: string;
+  refresh_token?: string;
 }
 
 export class LogoutDto {

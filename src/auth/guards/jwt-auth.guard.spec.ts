@@ -10,6 +10,7 @@ import { caught, httpContext, newPrincipal } from '../../../test/support/unit.js
 import type { Principal } from '../../common/principal.js';
 import { TokenError } from '../../tokens/token.error.js';
 import type { AccessTokensService } from '../../tokens/access-tokens.service.js';
+import { CsrfTokensService } from '../../tokens/csrf-tokens.service.js';
 import { JwtStrategy } from '../strategies/jwt.strategy.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 
@@ -25,6 +26,17 @@ class AccountController {
 
 const withToken = { headers: { authorization: 'Bearer eyJhbGciOi.eyJzdWIi.c2lnbmF0dXJl' } };
 const withoutToken = { headers: {} };
+const csrfTokens = new CsrfTokensService('a-key-encryption-secret-for-unit-specs');
+
+/** A request authenticated by the access-token cookie (cookie mode), with these cookies and headers. */
+function byCookie(method: string, cookies: Record<string, string>, headers = {}) {
+  const cookie = Object.entries({ '__Host-access-token': 'eyJ.eyJ.sig', ...cookies })
+    .map(([name, value]) => `${name}=${value}`)
+    .join('; ');
+  const parseCookie = (header: string) =>
+    Object.fromEntries(header.split('; ').map((pair) => pair.split('=')));
+  return { method, headers: { cookie, ...headers }, server: { parseCookie } };
+}
 
 function clientPrincipal(): Principal {
   return newPrincipal({
@@ -56,12 +68,45 @@ describe(JwtAuthGuard.name, () => {
     principal = newPrincipal();
     const verified = verification(async () => principal);
     asked = verified.asked;
-    sut = new JwtAuthGuard(new Reflector(), verified.strategy);
+    sut = new JwtAuthGuard(new Reflector(), verified.strategy, csrfTokens);
   });
 
   describe('canActivate', () => {
     const context = (handler: 'register' | 'me', request: object) =>
       httpContext({ controller: AccountController, handler, request });
+
+    describe('cookie mode', () => {
+      const csrfOf = () => csrfTokens.issue(principal.sessionId!);
+
+      it('accepts the access-token cookie when no Authorization header is sent', async () => {
+        await expect(sut.canActivate(context('me', byCookie('GET', {})))).resolves.toBe(true);
+        expect(asked.count).toBe(1);
+      });
+
+      it('needs the CSRF token, in header and cookie, for a state change by cookie', async () => {
+        const token = csrfOf();
+        const other = csrfTokens.issue('another-session');
+        for (const request of [
+          byCookie('POST', { '__Host-csrf-token': token }),
+          byCookie('DELETE', { '__Host-csrf-token': token }, { 'x-csrf-token': `${token}x` }),
+          byCookie('PATCH', {}, { 'x-csrf-token': token }),
+          byCookie('PUT', { '__Host-csrf-token': other }, { 'x-csrf-token': other }),
+        ]) {
+          const thrown = await caught(() => sut.canActivate(context('me', request)));
+          expect((thrown as HttpException).getStatus()).toBe(403);
+        }
+        const valid = byCookie('POST', { '__Host-csrf-token': token }, { 'x-csrf-token': token });
+        await expect(sut.canActivate(context('me', valid))).resolves.toBe(true);
+      });
+
+      it('reads no cookie for a bearer request and needs no CSRF token for it', async () => {
+        const request = { ...byCookie('POST', {}), headers: { ...withToken.headers, cookie: 'x' } };
+        request.server.parseCookie = () => {
+          throw new Error('cookies parsed on the bearer path');
+        };
+        await expect(sut.canActivate(context('me', request))).resolves.toBe(true);
+      });
+    });
 
     it('lets a @Public() handler through without verifying anything', async () => {
       await expect(sut.canActivate(context('register', withoutToken))).resolves.toBe(true);
@@ -87,7 +132,7 @@ describe(JwtAuthGuard.name, () => {
 
     it('challenges a token the verification refuses', async () => {
       const refused = verification(() => Promise.reject(new TokenError('revoked', 'revoked')));
-      sut = new JwtAuthGuard(new Reflector(), refused.strategy);
+      sut = new JwtAuthGuard(new Reflector(), refused.strategy, csrfTokens);
 
       const thrown = await caught(() => sut.canActivate(context('me', withToken)));
 

@@ -7,8 +7,13 @@ import { BearerChallengeException } from '../../common/errors.js';
 import type { Principal } from '../../common/principal.js';
 import { RequestChecks } from '../../common/request-checks.js';
 import { setRequestActor } from '../../common/request-context.js';
+import { CsrfTokensService } from '../../tokens/csrf-tokens.service.js';
 import { TokenError } from '../../tokens/token.error.js';
+import { checkCsrf } from '../csrf-check.js';
 import { JwtStrategy, runStrategy } from '../strategies/jwt.strategy.js';
+
+/** Methods that change nothing (RFC 9110 §9.2.1): no CSRF token needed. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * The global guard: every route needs a valid access token unless it is
@@ -23,12 +28,17 @@ import { JwtStrategy, runStrategy } from '../strategies/jwt.strategy.js';
  * per-request closures, in garbage collection). Running the injected
  * strategy also keeps two apps in one process on their own strategies,
  * where Passport's registry is one per process.
+ *
+ * A request without an Authorization header may authenticate with the
+ * access-token cookie of cookie mode; if it changes state it must carry the
+ * session's CSRF token (`checkCsrf`). Bearer requests never read a cookie.
  */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly strategy: JwtStrategy,
+    private readonly csrfTokens: CsrfTokensService,
   ) {}
 
   /** Settles the request's deferred rate-limit count (`RequestChecks`) together with the token check. */
@@ -52,6 +62,11 @@ export class JwtAuthGuard implements CanActivate {
         ? { type: 'client', id: verified.clientId }
         : { type: 'user', id: verified.subject },
     );
+    // Without an Authorization header the token came from the cookie (cookie mode): a state
+    // change must then prove it comes from the app's own pages.
+    if (request.headers.authorization === undefined && !SAFE_METHODS.has(request.method)) {
+      checkCsrf(this.csrfTokens, verified.sessionId, request);
+    }
     return true;
   }
 

@@ -4,14 +4,22 @@ import type { FastifyRequest } from 'fastify';
 import passport from 'passport';
 import { ExtractJwt } from 'passport-jwt';
 import type { Principal } from '../../common/principal.js';
+import { ACCESS_COOKIE, requestCookie } from '../../common/token-cookies.js';
 import { AccessTokensService } from '../../tokens/access-tokens.service.js';
 
 const bearerToken = ExtractJwt.fromAuthHeaderAsBearerToken();
 
+/** Cookie mode: the access-token cookie, read only when no Authorization header was sent. */
+function accessTokenCookie(request: FastifyRequest['raw'] | FastifyRequest): string | null {
+  if (request.headers.authorization !== undefined || !('server' in request)) return null;
+  return requestCookie(request, ACCESS_COOKIE) ?? null;
+}
+
 type Verify = (token: string, done: (error: unknown, principal?: Principal) => void) => void;
 
 /**
- * A Passport strategy for `Authorization: Bearer` tokens that leaves the
+ * A Passport strategy for `Authorization: Bearer` tokens (or, without that
+ * header, the access-token cookie of cookie mode) that leaves the
  * verification to its `verify` callback: success with the principal, failure
  * when no token was sent, and an error (the guard tells a refused token from
  * an unavailable blocklist) for anything the callback throws.
@@ -27,7 +35,7 @@ class BearerTokenStrategy extends passport.Strategy {
   }
 
   override authenticate(request: FastifyRequest['raw'] | FastifyRequest): void {
-    const token = bearerToken(request);
+    const token = bearerToken(request) ?? accessTokenCookie(request);
     if (!token) return this.fail();
     this.verify(token, (error, principal) =>
       error || !principal ? this.error(error) : this.success(principal),
