@@ -72,8 +72,8 @@ export class AuditEventsRepository {
     return this.events.exists({ where: { seq: IsNull() } });
   }
 
-  countPending(): Promise<number> {
-    return this.events.count({ where: { seq: IsNull() } });
+  countPending(manager: EntityManager): Promise<number> {
+    return manager.count(AuditEvent, { where: { seq: IsNull() } });
   }
 
   /** The last sealed row's link, or null when no sealed row is left. */
@@ -102,15 +102,15 @@ export class AuditEventsRepository {
   }
 
   /** Sealed rows after `afterSeq`, in chain order. */
-  findSealedAfter(afterSeq: string, limit: number): Promise<AuditEvent[]> {
-    return this.events.find({
+  findSealedAfter(manager: EntityManager, afterSeq: string, limit: number): Promise<AuditEvent[]> {
+    return manager.find(AuditEvent, {
       where: { seq: MoreThan(afterSeq) },
       order: { seq: 'ASC' },
       take: limit,
     });
   }
 
-  findLatestCheckpoint(manager: EntityManager = this.events.manager) {
+  findLatestCheckpoint(manager: EntityManager): Promise<AuditCheckpoint | null> {
     return manager.findOne(AuditCheckpoint, { where: {}, order: { seq: 'DESC' } });
   }
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
 import { chainHash, ChainLink, GENESIS_HASH } from './audit-chain.js';
 import { AuditCheckpointSigner } from './audit-checkpoint-signer.js';
 import { AuditEventsRepository } from './audit-events.repository.js';
@@ -49,42 +50,54 @@ export interface AuditVerification {
 @Injectable()
 export class AuditVerifier {
   constructor(
+    private readonly dataSource: DataSource,
     private readonly events: AuditEventsRepository,
     private readonly signer: AuditCheckpointSigner,
   ) {}
 
-  async verify(): Promise<AuditVerification> {
-    const stored = await this.events.findLatestCheckpoint();
-    const checkpoint = stored ? { seq: stored.seq, hash: stored.hash } : null;
-    const result = (checked: number, head: ChainLink | null, found: AuditChainBreak | null) =>
-      this.result(checkpoint, checked, head, found);
-    if (stored && !this.signer.isValid(checkpoint!, stored.signature)) {
-      return result(0, null, {
-        kind: 'forged_checkpoint',
-        id: null,
-        seq: stored.seq,
-        message: `the checkpoint at seq ${stored.seq} does not carry a valid signature`,
-      });
-    }
-    const walk = new ChainWalk(checkpoint ?? { seq: '0', hash: GENESIS_HASH });
-    for (let rows = await this.events.findSealedAfter(walk.start.seq, BATCH); rows.length > 0;) {
-      for (const row of rows) {
-        const found = walk.check(row);
-        if (found) return result(walk.checked, walk.head, found);
-      }
-      rows = await this.events.findSealedAfter(rows[rows.length - 1].seq!, BATCH);
-    }
-    return result(walk.checked, walk.head, null);
+  /** Reads one snapshot: a prune or a seal committing meanwhile cannot look like a break. */
+  verify(): Promise<AuditVerification> {
+    return this.dataSource.transaction('REPEATABLE READ', (manager) => this.walk(manager));
   }
 
-  private async result(
-    checkpoint: ChainLink | null,
-    checked: number,
-    head: ChainLink | null,
-    found: AuditChainBreak | null,
-  ): Promise<AuditVerification> {
-    const pending = await this.events.countPending();
-    return { ok: !found, checked, pending, checkpoint, head, break: found };
+  private async walk(manager: EntityManager): Promise<AuditVerification> {
+    const stored = await this.events.findLatestCheckpoint(manager);
+    const checkpoint = stored && { seq: stored.seq, hash: stored.hash };
+    const pending = await this.events.countPending(manager);
+    if (checkpoint && !this.signer.isValid(checkpoint, stored.signature)) {
+      const found: AuditChainBreak = {
+        kind: 'forged_checkpoint',
+        id: null,
+        seq: checkpoint.seq,
+        message: `the checkpoint at seq ${checkpoint.seq} does not carry a valid signature`,
+      };
+      return { ok: false, checked: 0, pending, checkpoint, head: null, break: found };
+    }
+    const walk = new ChainWalk(checkpoint ?? { seq: '0', hash: GENESIS_HASH });
+    const found = await this.firstBreak(manager, walk);
+    return {
+      ok: !found,
+      checked: walk.checked,
+      pending,
+      checkpoint,
+      head: walk.head,
+      break: found,
+    };
+  }
+
+  private async firstBreak(
+    manager: EntityManager,
+    walk: ChainWalk,
+  ): Promise<AuditChainBreak | null> {
+    let rows = await this.events.findSealedAfter(manager, walk.start.seq, BATCH);
+    while (rows.length > 0) {
+      for (const row of rows) {
+        const found = walk.check(row);
+        if (found) return found;
+      }
+      rows = await this.events.findSealedAfter(manager, rows[rows.length - 1].seq!, BATCH);
+    }
+    return null;
   }
 }
 
