@@ -60,6 +60,7 @@ describe('audit trail over HTTP', () => {
         'user.password_changed',
         'auth.sign_in.failed',
         'auth.sign_in.succeeded',
+        'user.registered',
       ]);
       expect(response.body[0]).toEqual({
         occurredAt: expect.any(String),
@@ -73,7 +74,7 @@ describe('audit trail over HTTP', () => {
     it("never shows another user's events, the operator's reason, ids or details", async () => {
       const mine = await activity(bob.tokens.access_token, '?limit=100').expect(200);
 
-      expect(mine.body).toHaveLength(2);
+      expect(mine.body).toHaveLength(3);
       for (const event of mine.body) expect(Object.keys(event).sort()).toEqual(ACTIVITY_FIELDS);
       expect(JSON.stringify(mine.body)).not.toContain(alice.id);
       expect(JSON.stringify(mine.body)).not.toContain('wrong_password');
@@ -102,7 +103,7 @@ describe('audit trail over HTTP', () => {
     it('lists events newest first, paged, with actor, subject and reason for the operator', async () => {
       const response = await audit(`?subject=${alice.id}&limit=2`).expect(200);
 
-      expect(response.body).toMatchObject({ total: 3, page: 1, limit: 2 });
+      expect(response.body).toMatchObject({ total: 4, page: 1, limit: 2 });
       expect(response.body.items.map((item: { action: string }) => item.action)).toEqual([
         'user.password_changed',
         'auth.sign_in.failed',
@@ -121,6 +122,7 @@ describe('audit trail over HTTP', () => {
       const second = await audit(`?subject=${alice.id}&limit=2&page=2`).expect(200);
       expect(second.body.items.map((item: { action: string }) => item.action)).toEqual([
         'auth.sign_in.succeeded',
+        'user.registered',
       ]);
     });
 
@@ -145,7 +147,7 @@ describe('audit trail over HTTP', () => {
       expect((await audit(`?subject=${alice.id}&to=${past}`).expect(200)).body.total).toBe(0);
       expect(
         (await audit(`?subject=${alice.id}&from=${past}&to=${future}`).expect(200)).body.total,
-      ).toBe(3);
+      ).toBe(4);
     });
 
     it('shows sealed rows with their place in the chain', async () => {
@@ -211,13 +213,14 @@ describe('audit trail over HTTP', () => {
         .exportJsonLines(output, { subjectId: alice.id });
 
       const lines = Buffer.concat(chunks).toString('utf8').trimEnd().split('\n');
-      expect(written).toBe(3);
+      expect(written).toBe(4);
       expect(lines.map((line) => JSON.parse(line).action)).toEqual([
+        'user.registered',
         'auth.sign_in.succeeded',
         'auth.sign_in.failed',
         'user.password_changed',
       ]);
-      expect(JSON.parse(lines[2])).toMatchObject({ ip: '203.0.113.7', subject: { id: alice.id } });
+      expect(JSON.parse(lines[3])).toMatchObject({ ip: '203.0.113.7', subject: { id: alice.id } });
     });
 
     it('writes nothing for a filter that matches nothing', async () => {
