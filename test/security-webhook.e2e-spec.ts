@@ -233,6 +233,8 @@ describe('the security webhook', () => {
   it('loses nothing when an instance stops after claiming: the next one delivers after the lease', async () => {
     // The restarted app starts with the real time: so does its predecessor's claim.
     t.clock().reset();
+    // This instance claims and "dies": its own poller must not deliver first.
+    await t.app.get(OutboxWorker).stop();
     const { sessionId } = await reuse(t);
     expect(await t.app.get(OutboxWorker).claimDue()).toHaveLength(1);
 

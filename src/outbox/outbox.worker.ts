@@ -61,11 +61,16 @@ export class OutboxWorker implements BeforeApplicationShutdown {
     return this.messages.claimDue(new Date(now), new Date(now + OUTBOX_LEASE_MS), BATCH);
   }
 
-  /** Stops polling and waits for the pass in progress, while the database is still open. */
-  async beforeApplicationShutdown(): Promise<void> {
+  /** Stops polling and waits for the pass in progress. */
+  async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.lastPass;
+  }
+
+  /** Stops while the database is still open. */
+  beforeApplicationShutdown(): Promise<void> {
+    return this.stop();
   }
 
   private poll(): void {
