@@ -19,7 +19,7 @@ import {
   signUp,
   updateUser,
 } from './support/factories.js';
-import { refreshStatus, refreshTokens } from './support/lifecycle.js';
+import { RedisServer, refreshStatus, refreshTokens } from './support/lifecycle.js';
 import { freePort } from './support/net.js';
 import { useTestApp } from './support/test-app.js';
 import { WebhookReceiver } from './support/webhook-receiver.js';
@@ -303,6 +303,31 @@ describe('what /metrics counts (issue 9, point 4)', () => {
     const aged = valueOf(await scrape(), 'signing_key_age_seconds');
     expect(aged).toBeGreaterThanOrEqual(7200);
     expect(aged).toBeLessThan(7200 + 600);
+  });
+});
+
+describe('/metrics following the Redis connection', () => {
+  const token = newToken();
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = new RedisServer(await freePort());
+    await redis.start();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+  const t = useTestApp({ env: () => ({ METRICS_TOKEN: token, REDIS_URL: redis.url }) });
+  const redisUp = async () =>
+    valueOf((await t.http.get('/metrics').set(bearer(token)).expect(200)).text, 'redis_up');
+
+  it('reports redis_up 0 while Redis is down and 1 once it is back', async () => {
+    expect(await redisUp()).toBe(1);
+
+    await redis.stop();
+    await expect.poll(redisUp, { timeout: 10_000 }).toBe(0);
+
+    await redis.start();
+    await expect.poll(redisUp, { timeout: 10_000 }).toBe(1);
   });
 });
 
