@@ -3,7 +3,6 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
-import { Logger as NestLogger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -18,8 +17,7 @@ import { createValidationPipe } from './common/validation/validation.pipe.js';
 import type { Config } from './config/config.js';
 import { fastifyTrustProxy } from './config/trust-proxy.js';
 import { databaseUnavailable } from './database/database-errors.js';
-import type { AppLogger } from './logging/app-logger.js';
-import { APP_LOGGER } from './logging/logging.module.js';
+import { type AppLogger, createAppLogger, nestLoggerFor } from './logging/app-logger.js';
 import { MetricsListener } from './metrics/metrics-listener.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { OutboxWorker } from './outbox/outbox.worker.js';
@@ -42,19 +40,18 @@ export async function createApp(
   config: Config,
   options: CreateAppOptions = {},
 ): Promise<NestFastifyApplication> {
+  const logger = createAppLogger(config.app, {
+    silent: options.logLevels === false,
+    destination: options.logDestination,
+  });
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, {
-      silent: options.logLevels === false,
-      destination: options.logDestination,
-    }),
+    AppModule.forRoot(config, logger),
     fastifyAdapter(config),
-    // Held until the app's own logger (built from the configuration) takes over below.
-    { bufferLogs: true, abortOnError: false },
+    { logger: nestLoggerFor(logger), abortOnError: false },
   );
-  app.useLogger(app.get(NestLogger));
   // Connections past the cap are closed as they arrive, before they cost a request.
   app.getHttpServer().maxConnections = config.server.maxConnections;
-  await configureHttp(app, config);
+  await configureHttp(app, config, logger);
   setupSwagger(app, config);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
@@ -98,7 +95,11 @@ function fastifyAdapter(config: Config): FastifyAdapter {
 }
 
 /** Errors, validation, bodies, CORS, cookies and the hooks every request passes. */
-async function configureHttp(app: NestFastifyApplication, config: Config): Promise<void> {
+async function configureHttp(
+  app: NestFastifyApplication,
+  config: Config,
+  logger: AppLogger,
+): Promise<void> {
   if (config.app.corsOrigins.length > 0) enableCors(app, config.app.corsOrigins);
   // Cookies are set with the options each caller gives (no signing secret: the device and CSRF
   // tokens carry their own HMAC), and parsed only where one is read (device-cookie.ts,
@@ -112,7 +113,7 @@ async function configureHttp(app: NestFastifyApplication, config: Config): Promi
   );
   // No API takes text/plain: such a body is refused with 415 rather than handed on as a string.
   app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
-  addRequestHooks(app);
+  addRequestHooks(app, logger);
 }
 
 /**
@@ -145,7 +146,7 @@ function enableCors(app: NestFastifyApplication, origins: readonly string[]): vo
   });
 }
 
-function addRequestHooks(app: NestFastifyApplication): void {
+function addRequestHooks(app: NestFastifyApplication, logger: AppLogger): void {
   const fastify = app.getHttpAdapter().getInstance();
   // First, so that every later hook, guard and handler runs in the request's context.
   fastify.addHook('onRequest', (request, _reply, done) => {
@@ -179,7 +180,6 @@ function addRequestHooks(app: NestFastifyApplication): void {
     reply.header('x-request-id', request.id);
   });
   const metrics = app.get(MetricsService);
-  const logger = app.get<AppLogger>(APP_LOGGER);
   fastify.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpDuration

@@ -6,7 +6,7 @@ import type { Config } from './config/config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
-import type { AppLoggerOptions } from './logging/app-logger.js';
+import { type AppLogger, createAppLogger } from './logging/app-logger.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsEndpointModule } from './metrics/metrics-endpoint.module.js';
 
@@ -18,13 +18,13 @@ import { MetricsEndpointModule } from './metrics/metrics-endpoint.module.js';
  */
 @Module({})
 export class AppModule {
-  static forRoot(config: Config, logging: AppLoggerOptions = {}): DynamicModule {
+  static forRoot(config: Config, logger: AppLogger = createAppLogger(config.app)): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
         ClockModule,
-        LoggingModule.forRoot(config, logging),
+        LoggingModule.forRoot(logger),
         DatabaseModule.forRoot(config),
         HealthModule,
         MetricsEndpointModule.forRoot(config),

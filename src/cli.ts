@@ -3,6 +3,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { createAppLogger } from './logging/app-logger.js';
 import { AppModule } from './app.module.js';
 import { OAuthClientsService } from './clients/oauth-clients.service.js';
 import { Role } from './common/role.enum.js';
@@ -29,8 +30,10 @@ async function main(argv: string[]): Promise<void> {
   }
   const config = loadConfig(process.env);
   // stdout carries the command's result; the log (its security events) goes to stderr.
-  const logging = { destination: pino.destination({ dest: 2, sync: true }) };
-  const context = await NestFactory.createApplicationContext(AppModule.forRoot(config, logging), {
+  const logger = createAppLogger(config.app, {
+    destination: pino.destination({ dest: 2, sync: true }),
+  });
+  const context = await NestFactory.createApplicationContext(AppModule.forRoot(config, logger), {
     logger: ['error', 'fatal'],
   });
   try {

@@ -1,4 +1,4 @@
-import { Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
 import { SecurityEventsService } from '../audit/security-events.service.js';
 import { BearerChallengeException } from '../common/errors.js';
 import type { Principal } from '../common/principal.js';

