@@ -1,9 +1,9 @@
 import { CreateSchema1795392000000 } from './1795392000000-CreateSchema.js';
 import { AddOAuthClients1795399200000 } from './1795399200000-AddOAuthClients.js';
 import { AddRevokedAccessTokens1795986605771 } from './1795986605771-AddRevokedAccessTokens.js';
-import { AddOutboxMessages1795998691530 } from './1795998691530-AddOutboxMessages.js';
 import { AddAuditTrail1795998656271 } from './1795998656271-AddAuditTrail.js';
 import { AddClientMetadata1795998666063 } from './1795998666063-AddClientMetadata.js';
+import { AddOutboxMessages1795998691530 } from './1795998691530-AddOutboxMessages.js';
 
 /**
  * Every migration, oldest first. Listed rather than globbed so that the same
@@ -14,7 +14,7 @@ export const migrations = [
   CreateSchema1795392000000,
   AddOAuthClients1795399200000,
   AddRevokedAccessTokens1795986605771,
-  AddOutboxMessages1795998691530,
   AddAuditTrail1795998656271,
   AddClientMetadata1795998666063,
+  AddOutboxMessages1795998691530,
 ];
