@@ -1,0 +1,30 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ClientsModule } from '../clients/clients.module.js';
+import { ClockModule } from '../common/clock.js';
+import type { Config } from '../config/config.js';
+import { ConfigModule } from '../config/config.module.js';
+import { DatabaseModule } from '../database/database.module.js';
+import { TokensModule } from '../tokens/tokens.module.js';
+import { UsersModule } from '../users/users.module.js';
+
+/**
+ * What a CLI command needs: the feature services the admin endpoints call,
+ * on the configured database and Redis. No HTTP, guards, health or metrics,
+ * and, with `backgroundJobs` off, none of the server's periodic work.
+ */
+@Module({})
+export class CliServicesModule {
+  static forRoot(config: Config): DynamicModule {
+    return {
+      module: CliServicesModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        ClockModule,
+        DatabaseModule.forRoot(config),
+        UsersModule,
+        ClientsModule,
+        TokensModule,
+      ],
+    };
+  }
+}
