@@ -17,4 +17,10 @@ CommandFactory.run(CliModule.forRoot(process.env), {
   logger: new CliLogger(),
   abortOnError: false,
   serviceErrorHandler: fail,
-}).catch(fail);
+})
+  .catch(fail)
+  .finally(() => {
+    // Services that failed half-way through starting (a key that cannot be unsealed, a
+    // database that refuses) leave connections that nothing can close: end the process.
+    if (process.exitCode) process.exit();
+  });
