@@ -1,6 +1,7 @@
 import { CreateSchema1795392000000 } from './1795392000000-CreateSchema.js';
 import { AddOAuthClients1795399200000 } from './1795399200000-AddOAuthClients.js';
 import { AddRevokedAccessTokens1795986605771 } from './1795986605771-AddRevokedAccessTokens.js';
+import { AddAuditTrail1795998656271 } from './1795998656271-AddAuditTrail.js';
 
 /**
  * Every migration, oldest first. Listed rather than globbed so that the same
@@ -11,4 +12,5 @@ export const migrations = [
   CreateSchema1795392000000,
   AddOAuthClients1795399200000,
   AddRevokedAccessTokens1795986605771,
+  AddAuditTrail1795998656271,
 ];

@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module.js';
+import { AuditSealer } from './audit/audit-sealer.service.js';
 import { clientErrorHandler, frameworkErrors } from './common/filters/framework-errors.js';
 import { ProblemDetailsFilter } from './common/filters/problem-details.filter.js';
 import { parseJsonBody } from './common/validation/json-body.js';
@@ -43,6 +44,8 @@ export async function createApp(
   await app.getHttpAdapter().getInstance().ready();
   // Here rather than in a lifecycle hook: the CLI boots the same modules and must not listen.
   await app.get(MetricsListener).start();
+  // Likewise: the server seals the audit chain in the background; the CLI does not.
+  app.get(AuditSealer).start();
   return app;
 }
 

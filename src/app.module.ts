@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ClockModule } from './common/clock.js';
 import type { Config } from './config/config.js';
@@ -24,6 +25,7 @@ export class AppModule {
         DatabaseModule.forRoot(config),
         HealthModule,
         MetricsEndpointModule.forRoot(config),
+        AuditModule,
         AuthModule,
       ],
     };

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { currentRequestContext } from '../common/request-context.js';
+import { AuditTrailService } from './audit-trail.service.js';
 import type { SecurityEvent } from './security-event.js';
 
 /**
@@ -13,7 +14,9 @@ import type { SecurityEvent } from './security-event.js';
 export class SecurityEventsService {
   private readonly logger = new Logger('security');
 
-  async record(event: SecurityEvent, _manager?: EntityManager): Promise<void> {
+  constructor(private readonly auditTrail: AuditTrailService) {}
+
+  async record(event: SecurityEvent, manager?: EntityManager): Promise<void> {
     const context = currentRequestContext();
     const actor = event.actor ?? context?.actor ?? { type: 'anonymous' };
     this.logger.log({
@@ -24,5 +27,8 @@ export class SecurityEventsService {
       reason: event.reason,
       ...event.details,
     });
+
+    // Audited actions: a plain row in the caller's transaction; the sealer chains it later.
+    await this.auditTrail.append(event, manager);
   }
 }

@@ -1,5 +1,6 @@
 import { AdminEnv, AdminSettings, adminSettings } from './admin.env.js';
 import { AppEnv, AppSettings, appSettings } from './app.env.js';
+import { AuditEnv, AuditSettings, auditSettings } from './audit.env.js';
 import { AuthEnv, AuthSettings, authSettings } from './auth.env.js';
 import { DatabaseEnv, DatabaseSettings, databaseSettings } from './database.env.js';
 import { cleaned, Environment, MIN_SECRET_BYTES, readSection, wholeNumber } from './env.js';
@@ -16,6 +17,7 @@ import { RedisEnv, RedisSettings, redisSettings } from './redis.env.js';
 export type { Environment } from './env.js';
 export type { AdminSettings } from './admin.env.js';
 export type { AppSettings } from './app.env.js';
+export type { AuditSettings } from './audit.env.js';
 export { JWT_ALGORITHMS, type AuthSettings, type JwtAlgorithm } from './auth.env.js';
 export type { DatabaseSettings } from './database.env.js';
 export type { MetricsSettings } from './metrics.env.js';
@@ -31,6 +33,7 @@ export interface Config {
   admin: AdminSettings;
   rateLimits: Record<RateLimitName, RateLimit>;
   metrics: MetricsSettings;
+  audit: AuditSettings;
   /** The longest sign-in lock, however long a guessing streak goes on. */
   loginLockMaxSeconds: number;
   /** Worker processes (one per core); 1 runs in a single process. */
@@ -74,6 +77,7 @@ export function loadConfig(rawEnv: Environment): Config {
     admin: adminSettings(readSection(AdminEnv, env, problems)),
     rateLimits: rateLimitSettings(rateLimits),
     metrics: metricsSettings(readSection(MetricsEnv, env, problems)),
+    audit: auditSettings(readSection(AuditEnv, env, problems)),
     loginLockMaxSeconds: loginLockMaxSeconds(rateLimits),
     webConcurrency: wholeNumber(appEnv.WEB_CONCURRENCY, 1),
     backgroundJobs: true,

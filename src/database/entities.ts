@@ -1,3 +1,5 @@
+import { AuditCheckpoint } from '../audit/entities/audit-checkpoint.entity.js';
+import { AuditEvent } from '../audit/entities/audit-event.entity.js';
 import { OAuthClient } from '../clients/entities/oauth-client.entity.js';
 import { RefreshSession } from '../tokens/entities/refresh-session.entity.js';
 import { RevokedAccessToken } from '../tokens/entities/revoked-access-token.entity.js';
@@ -12,4 +14,6 @@ export const entities = [
   SigningKey,
   TokenCutoff,
   RevokedAccessToken,
+  AuditEvent,
+  AuditCheckpoint,
 ];

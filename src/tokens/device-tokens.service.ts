@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Clock } from '../common/clock.js';
-import { KEY_ENCRYPTION_SECRET } from './key-encryption-secret.js';
+import { KEY_ENCRYPTION_SECRET } from '../config/key-encryption-secret.js';
 
 /** A device stays known this long after its last successful sign-in (each one renews it). */
 export const DEVICE_TOKEN_TTL_SECONDS = 180 * 86400;

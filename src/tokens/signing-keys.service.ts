@@ -3,7 +3,7 @@ import { CLOCK_SKEW_SECONDS } from '../common/clock.js';
 import type { Config, JwtAlgorithm } from '../config/config.js';
 import { InjectConfig } from '../config/config.module.js';
 import { SigningKey } from './entities/signing-key.entity.js';
-import { KEY_ENCRYPTION_SECRET } from './key-encryption-secret.js';
+import { KEY_ENCRYPTION_SECRET } from '../config/key-encryption-secret.js';
 import { generateKeyMaterial, hmacKid, LoadedKey, loadKey } from './key-material.js';
 import { KeySealer } from './key-sealer.js';
 import { SigningKeysRepository } from './signing-keys.repository.js';

@@ -9,7 +9,7 @@ import { SigningKey } from './entities/signing-key.entity.js';
 import { TokenCutoff } from './entities/token-cutoff.entity.js';
 import { BlocklistService } from './blocklist.service.js';
 import { DeviceTokensService } from './device-tokens.service.js';
-import { keyEncryptionSecretProvider } from './key-encryption-secret.js';
+import { keyEncryptionSecretProvider } from '../config/key-encryption-secret.js';
 import { TokenCutoffsRepository } from './token-cutoffs.repository.js';
 import { TokenRevocationService } from './token-revocation.service.js';
 import { RefreshSessionsRepository } from './refresh-sessions.repository.js';

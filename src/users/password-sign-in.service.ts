@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { SecurityEventsService } from '../audit/security-events.service.js';
 import { BearerChallengeException } from '../common/errors.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { AttemptReservation, LoginAttemptsService } from '../rate-limit/login-attempts.service.js';
@@ -49,6 +50,7 @@ export class PasswordSignInService {
     private readonly attempts: LoginAttemptsService,
     private readonly deviceTokens: DeviceTokensService,
     private readonly metrics: MetricsService,
+    private readonly securityEvents: SecurityEventsService,
   ) {}
 
   /**
@@ -65,12 +67,19 @@ export class PasswordSignInService {
     const reservation = await this.attempts.reserve(account, deviceId);
     const result = await this.hasher.verify(user?.passwordHash, attempt.password);
     if (!user || !result.valid || user.disabled) {
-      throw this.failure(attempt, user, reservation, deviceId !== null);
+      const reason = !user ? 'unknown_user' : !result.valid ? 'wrong_password' : 'disabled';
+      throw await this.failure(attempt, user, reservation, deviceId !== null, reason);
     }
     await this.attempts.release(reservation);
     if (attempt.purpose === 'sign-in') {
       const upgraded = result.needsRehash ? await this.hasher.hash(attempt.password) : undefined;
       await this.users.recordLogin(user.id, upgraded);
+      await this.securityEvents.record({
+        action: 'auth.sign_in.succeeded',
+        outcome: 'success',
+        actor: { type: 'user', id: user.id },
+        subject: { type: 'user', id: user.id },
+      });
     }
     delete user.passwordHash;
     return { user, deviceToken: this.deviceTokens.issue(user.id) };
@@ -85,12 +94,13 @@ export class PasswordSignInService {
       : this.users.findWithPassword({ login });
   }
 
-  private failure(
+  private async failure(
     attempt: PasswordAttempt,
     user: User | null,
     reservation: AttemptReservation,
     knownDevice: boolean,
-  ): InvalidCredentialsError {
+    reason: string,
+  ): Promise<InvalidCredentialsError> {
     const signIn = attempt.purpose === 'sign-in';
     this.metrics.authEvents.inc({ event: signIn ? 'login_failed' : 'password_check_failed' });
     this.events.log({
@@ -99,6 +109,14 @@ export class PasswordSignInService {
       knownDevice,
       lockStarts: reservation.lockedUntil > 0,
     });
+    if (signIn) {
+      await this.securityEvents.record({
+        action: 'auth.sign_in.failed',
+        outcome: 'failure',
+        subject: user ? { type: 'user', id: user.id } : undefined,
+        reason,
+      });
+    }
     return new InvalidCredentialsError(reservation.allowanceSpent);
   }
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
@@ -16,7 +17,13 @@ import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User]), TokensModule, RateLimitModule, MetricsModule],
+  imports: [
+    TypeOrmModule.forFeature([User]),
+    TokensModule,
+    RateLimitModule,
+    MetricsModule,
+    AuditModule,
+  ],
   controllers: [UsersController, AdminUsersController, AdminSessionsController],
   providers: [
     UsersRepository,

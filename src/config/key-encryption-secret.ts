@@ -2,8 +2,8 @@ import type { FactoryProvider } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Config } from '../config/config.js';
-import { CONFIG } from '../config/config.module.js';
+import type { Config } from './config.js';
+import { CONFIG } from './config.module.js';
 
 const FILE_NAME = 'key-encryption-secret';
 

@@ -1,0 +1,68 @@
+import { Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { SECURITY_ACTIONS } from '../security-event.js';
+
+/** Printable text without control characters (PostgreSQL text cannot hold U+0000). */
+const PRINTABLE = /^[^\p{Cc}]+$/u;
+
+export class ListAuditEventsQueryDto {
+  /** 1-based page number. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  page: number = 1;
+
+  /** Page size, at most 100. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit: number = 20;
+
+  /** Only events about this subject type. */
+  @IsOptional()
+  @IsIn(['user', 'client', 'key', 'session'])
+  subjectType?: string;
+
+  /** Only events about this subject: a user id, client id, key id or session id. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  @Matches(PRINTABLE, { message: 'subject must be printable text' })
+  subject?: string;
+
+  /** Only events by this actor: a user id or a client id. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  @Matches(PRINTABLE, { message: 'actor must be printable text' })
+  actor?: string;
+
+  /** Only this action. */
+  @IsOptional()
+  @IsIn(Object.keys(SECURITY_ACTIONS))
+  action?: string;
+
+  /** Events at or after this time (ISO 8601). */
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true })
+  from?: string;
+
+  /** Events before this time (ISO 8601). */
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true })
+  to?: string;
+}
