@@ -1,19 +1,24 @@
 import fastifyCookie from '@fastify/cookie';
-import { ConsoleLogger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
+import { Logger as NestLogger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module.js';
 import { AuditSealer } from './audit/audit-sealer.service.js';
 import { clientErrorHandler, frameworkErrors } from './common/filters/framework-errors.js';
 import { ProblemDetailsFilter } from './common/filters/problem-details.filter.js';
+import { ANONYMOUS, runInRequestContext } from './common/request-context.js';
 import { parseJsonBody } from './common/validation/json-body.js';
 import { createValidationPipe } from './common/validation/validation.pipe.js';
 import type { Config } from './config/config.js';
 import { fastifyTrustProxy } from './config/trust-proxy.js';
 import { databaseUnavailable } from './database/database-errors.js';
+import type { AppLogger } from './logging/app-logger.js';
+import { APP_LOGGER } from './logging/logging.module.js';
 import { MetricsListener } from './metrics/metrics-listener.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { setupSwagger } from './swagger.js';
@@ -21,8 +26,10 @@ import { setupSwagger } from './swagger.js';
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 export interface CreateAppOptions {
-  /** Log levels to print; `false` silences the app (tests). */
-  logLevels?: LogLevel[] | false;
+  /** `false` silences the app (tests); otherwise `LOG_LEVEL` decides. */
+  logLevels?: false;
+  /** Where log lines go instead of stdout (tests read them). */
+  logDestination?: DestinationStream;
 }
 
 /**
@@ -34,10 +41,15 @@ export async function createApp(
   options: CreateAppOptions = {},
 ): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config),
+    AppModule.forRoot(config, {
+      silent: options.logLevels === false,
+      destination: options.logDestination,
+    }),
     fastifyAdapter(config),
-    { logger: appLogger(config, options), abortOnError: false },
+    // Held until the app's own logger (built from the configuration) takes over below.
+    { bufferLogs: true, abortOnError: false },
   );
+  app.useLogger(app.get(NestLogger));
   await configureHttp(app, config);
   setupSwagger(app, config);
   await app.init();
@@ -62,14 +74,6 @@ function fastifyAdapter(config: Config): FastifyAdapter {
     // Refusals before a route runs get the same problem body as every other error.
     clientErrorHandler,
     frameworkErrors,
-  });
-}
-
-function appLogger(config: Config, options: CreateAppOptions): ConsoleLogger | false {
-  if (options.logLevels === false) return false;
-  return new ConsoleLogger({
-    json: config.app.logFormat === 'json',
-    logLevels: options.logLevels ?? ['log', 'warn', 'error', 'fatal'],
   });
 }
 
@@ -102,6 +106,18 @@ async function configureHttp(app: NestFastifyApplication, config: Config): Promi
 
 function addRequestHooks(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
+  // First, so that every later hook, guard and handler runs in the request's context.
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    runInRequestContext(
+      {
+        requestId: request.id,
+        ip: request.ip ?? null,
+        userAgent: request.headers['user-agent'] ?? null,
+        actor: ANONYMOUS,
+      },
+      done,
+    );
+  });
   // Helmet's middleware, built once. (@fastify/helmet rebuilds it on every request,
   // which cost 11-21% of the CPU of a small request in our benchmark.)
   const securityHeaders = helmet({
@@ -122,9 +138,43 @@ function addRequestHooks(app: NestFastifyApplication): void {
     reply.header('x-request-id', request.id);
   });
   const metrics = app.get(MetricsService);
+  const logger = app.get<AppLogger>(APP_LOGGER);
   fastify.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpDuration
-      .labels(request.method, request.routeOptions.url ?? 'unmatched', String(reply.statusCode))
+      .labels(request.method, route, String(reply.statusCode))
       .observe(reply.elapsedTime / 1000);
+    logRequest(logger, request, reply, route);
   });
+}
+
+/**
+ * One line per request, written once it is answered. Its fields are picked
+ * one by one from what Fastify already holds: no headers, no body, nothing
+ * that could carry a credential. pino-http's middleware is not used: it
+ * makes a child logger per request whose serializers copy the request and
+ * response headers whether or not anything is logged, work the hot paths
+ * (`GET /auth/me`, `POST /auth/refresh`) would pay on every request for
+ * fields we leave out anyway. Here a request costs one log call.
+ */
+function logRequest(
+  logger: AppLogger,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  route: string,
+): void {
+  const status = reply.statusCode;
+  const level = status >= 500 ? 'error' : 'info';
+  if (!logger.isLevelEnabled(level)) return;
+  logger[level](
+    {
+      reqId: request.id,
+      method: request.method,
+      route,
+      status,
+      durationMs: Math.round(reply.elapsedTime * 100) / 100,
+      ip: request.ip,
+    },
+    'request completed',
+  );
 }

@@ -6,6 +6,8 @@ import type { Config } from './config/config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import type { AppLoggerOptions } from './logging/app-logger.js';
+import { LoggingModule } from './logging/logging.module.js';
 import { MetricsEndpointModule } from './metrics/metrics-endpoint.module.js';
 
 /**
@@ -16,12 +18,13 @@ import { MetricsEndpointModule } from './metrics/metrics-endpoint.module.js';
  */
 @Module({})
 export class AppModule {
-  static forRoot(config: Config): DynamicModule {
+  static forRoot(config: Config, logging: AppLoggerOptions = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
         ClockModule,
+        LoggingModule.forRoot(config, logging),
         DatabaseModule.forRoot(config),
         HealthModule,
         MetricsEndpointModule.forRoot(config),

@@ -116,7 +116,7 @@ describe('architecture', () => {
     expect([...(graph.get('config') ?? [])]).toEqual(['common']);
   });
 
-  it('has exactly the module graph the README draws, and only config and the clock global', () => {
+  it('has exactly the module graph the README draws, and only config, the clock and the logger global', () => {
     const drawn = [...README.matchAll(/^ {2}(\w+Module) --> (\w+Module)$/gm)].map(
       ([, from, to]) => `${from} --> ${to}`,
     );
@@ -126,15 +126,16 @@ describe('architecture', () => {
       CliServicesModule.forRoot(testConfig()),
     );
 
-    expect(globals).toEqual(['ClockModule', 'ConfigModule']);
-    expect(edges.filter((edge) => !/--> (ClockModule|ConfigModule)$/.test(edge))).toEqual(
-      drawn.sort(),
-    );
-    expect(edges.filter((edge) => /--> (ClockModule|ConfigModule)$/.test(edge))).toEqual([
+    const global = /--> (ClockModule|ConfigModule|LoggingModule)$/;
+    expect(globals).toEqual(['ClockModule', 'ConfigModule', 'LoggingModule']);
+    expect(edges.filter((edge) => !global.test(edge))).toEqual(drawn.sort());
+    expect(edges.filter((edge) => global.test(edge))).toEqual([
       'AppModule --> ClockModule',
       'AppModule --> ConfigModule',
+      'AppModule --> LoggingModule',
       'CliServicesModule --> ClockModule',
       'CliServicesModule --> ConfigModule',
+      'CliServicesModule --> LoggingModule',
     ]);
   });
 });

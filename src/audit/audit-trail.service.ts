@@ -10,7 +10,6 @@ import { SECURITY_ACTIONS, SecurityAction, SecurityEvent } from './security-even
 export const ACTIVITY_ACTIONS: SecurityAction[] = [
   'auth.sign_in.succeeded',
   'auth.sign_in.failed',
-  'auth.sign_in.throttled',
   'auth.refresh.reuse_detected',
   'auth.logout',
   'auth.logout_all',

@@ -1,6 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { currentRequestContext } from '../common/request-context.js';
+import { type Actor, ANONYMOUS, currentRequestContext } from '../common/request-context.js';
+import type { AppLogger } from '../logging/app-logger.js';
+import { InjectAppLogger } from '../logging/logging.module.js';
 import { AuditTrailService } from './audit-trail.service.js';
 import type { SecurityEvent } from './security-event.js';
 
@@ -12,23 +14,39 @@ import type { SecurityEvent } from './security-event.js';
  */
 @Injectable()
 export class SecurityEventsService {
-  private readonly logger = new Logger('security');
-
-  constructor(private readonly auditTrail: AuditTrailService) {}
+  constructor(
+    @InjectAppLogger() private readonly logger: AppLogger,
+    private readonly auditTrail: AuditTrailService,
+  ) {}
 
   async record(event: SecurityEvent, manager?: EntityManager): Promise<void> {
     const context = currentRequestContext();
-    const actor = event.actor ?? context?.actor ?? { type: 'anonymous' };
-    this.logger.log({
-      event: event.action,
-      outcome: event.outcome,
-      actor,
-      subject: event.subject,
-      reason: event.reason,
-      ...event.details,
-    });
-
+    const actor = event.actor ?? context?.actor ?? ANONYMOUS;
+    this.logEvent(event, actor, context?.ip ?? null);
     // Audited actions: a plain row in the caller's transaction; the sealer chains it later.
     await this.auditTrail.append(event, manager);
+  }
+
+  /**
+   * One line with a stable `event` name (docs/operations.md lists them):
+   * info for a success, warn for a failure. Its request id (`reqId`) comes
+   * with every line logged in a request; the client IP is added here. The fields are named one by one;
+   * `details` hold only small non-secret facts (see `SecurityEvent`).
+   */
+  private logEvent(event: SecurityEvent, actor: Actor, ip: string | null): void {
+    const level = event.outcome === 'success' ? 'info' : 'warn';
+    if (!this.logger.isLevelEnabled(level)) return;
+    this.logger[level](
+      {
+        event: event.action,
+        outcome: event.outcome,
+        actor,
+        ip,
+        subject: event.subject,
+        reason: event.reason,
+        details: event.details,
+      },
+      'security event',
+    );
   }
 }

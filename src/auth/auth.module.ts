@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
+import { AuditModule } from '../audit/audit.module.js';
 import { ClientsModule } from '../clients/clients.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
@@ -21,6 +22,7 @@ import { WellKnownController } from './well-known.controller.js';
 @Module({
   imports: [
     PassportModule,
+    AuditModule,
     UsersModule,
     TokensModule,
     ClientsModule,

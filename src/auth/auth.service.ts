@@ -1,4 +1,5 @@
 import { Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { SecurityEventsService } from '../audit/security-events.service.js';
 import { BearerChallengeException } from '../common/errors.js';
 import type { Principal } from '../common/principal.js';
 import type { RequestOrigin } from '../common/request-origin.js';
@@ -34,17 +35,19 @@ export class AuthService {
     private readonly refreshSessions: RefreshSessionsService,
     private readonly revocation: TokenRevocationService,
     private readonly metrics: MetricsService,
+    private readonly securityEvents: SecurityEventsService,
   ) {}
 
   /** Starts a session for a user whose password was just checked (REST login, password grant). */
   async startSession(user: User, origin: RequestOrigin): Promise<TokenResponseDto> {
     const { token, session } = await this.refreshSessions.start(user.id, origin);
     this.metrics.authEvents.inc({ event: 'login_succeeded' });
-    this.events.log({
-      event: 'login.succeeded',
-      userId: user.id,
-      sessionId: session.sessionId,
-      ip: origin.ip,
+    await this.securityEvents.record({
+      action: 'auth.sign_in.succeeded',
+      outcome: 'success',
+      actor: { type: 'user', id: user.id },
+      subject: { type: 'user', id: user.id },
+      details: { sessionId: session.sessionId },
     });
     return this.tokenResponse(
       { subject: user.id, roles: user.roles, sessionId: session.sessionId },
@@ -64,6 +67,12 @@ export class AuthService {
       throw new InvalidRefreshTokenError('refresh token is invalid, expired or revoked');
     }
     this.metrics.authEvents.inc({ event: 'refresh_succeeded' });
+    await this.securityEvents.record({
+      action: 'auth.refresh.succeeded',
+      outcome: 'success',
+      actor: { type: 'user', id: user.id },
+      subject: { type: 'session', id: session.sessionId },
+    });
     return this.tokenResponse(
       { subject: user.id, roles: user.roles, sessionId: session.sessionId },
       token,
@@ -85,13 +94,28 @@ export class AuthService {
     }
     await this.revocation.revokeAccessToken(principal);
     const other = refreshToken ? await this.refreshSessions.findByToken(refreshToken) : null;
-    if (other && other.userId === principal.subject && other.sessionId !== principal.sessionId) {
+    const alsoEnded =
+      other && other.userId === principal.subject && other.sessionId !== principal.sessionId;
+    if (alsoEnded)
       await this.revocation.revokeSession(other.sessionId, 'logout', principal.subject);
-    }
+    await this.securityEvents.record({
+      action: 'auth.logout',
+      outcome: 'success',
+      subject: { type: 'user', id: principal.subject },
+      details: {
+        sessionId: principal.sessionId,
+        ...(alsoEnded ? { otherSessionId: other.sessionId } : {}),
+      },
+    });
   }
 
   async logoutAll(principal: Principal): Promise<void> {
     await this.revocation.revokeUser(principal.subject, 'logout_all', true);
+    await this.securityEvents.record({
+      action: 'auth.logout_all',
+      outcome: 'success',
+      subject: { type: 'user', id: principal.subject },
+    });
   }
 
   async sessions(principal: Principal): Promise<SessionResponseDto[]> {
@@ -103,6 +127,13 @@ export class AuthService {
   async revokeOwnSession(principal: Principal, sessionId: string): Promise<void> {
     const revoked = await this.revocation.revokeSession(sessionId, 'logout', principal.subject);
     if (!revoked) throw new NotFoundException('Session not found');
+    await this.securityEvents.record({
+      action: 'session.revoked',
+      outcome: 'success',
+      subject: { type: 'session', id: sessionId },
+      reason: 'revoked_by_owner',
+      details: { userId: principal.subject },
+    });
   }
 
   /** `RefreshSessionsService.rotate`, with reuse answered by revoking the session everywhere. */

@@ -5,6 +5,7 @@ import {
   authServices,
   FakeClients,
   FakePasswordCheck,
+  silentSecurityEvents,
 } from '../../test/support/fakes.js';
 import { caught, newSigningKey, testConfig, userEntity } from '../../test/support/unit.js';
 import { OAuthClient } from '../clients/entities/oauth-client.entity.js';
@@ -59,6 +60,7 @@ describe(OAuthService.name, () => {
       services.accessTokens,
       services.refreshSessions,
       services.revocation.asService(),
+      silentSecurityEvents(),
     );
   });
 

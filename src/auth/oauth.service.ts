@@ -1,4 +1,5 @@
 import { ForbiddenException, Injectable } from '@nestjs/common';
+import { SecurityEventsService } from '../audit/security-events.service.js';
 import type { OAuthClient } from '../clients/entities/oauth-client.entity.js';
 import { OAuthClientsService } from '../clients/oauth-clients.service.js';
 import { BearerChallengeException, OAuthException } from '../common/errors.js';
@@ -39,6 +40,7 @@ export class OAuthService {
     private readonly accessTokens: AccessTokensService,
     private readonly refreshSessions: RefreshSessionsService,
     private readonly revocation: TokenRevocationService,
+    private readonly events: SecurityEventsService,
   ) {}
 
   async token(
@@ -66,11 +68,25 @@ export class OAuthService {
     if (presented) await this.authenticateClient(presented);
     if (looksLikeJwt(dto.token)) {
       const principal = await this.quietly(this.accessTokens.verify(dto.token));
-      if (principal) await this.revocation.revokeAccessToken(principal);
+      if (!principal) return;
+      await this.revocation.revokeAccessToken(principal);
+      await this.recordRevocation('access_token', principal.subject);
       return;
     }
     const session = await this.refreshSessions.findByToken(dto.token);
-    if (session) await this.revocation.revokeSession(session.sessionId, 'logout', session.userId);
+    if (!session) return;
+    if (await this.revocation.revokeSession(session.sessionId, 'logout', session.userId)) {
+      await this.recordRevocation('refresh_token', session.userId);
+    }
+  }
+
+  /** Which kind of token was revoked, and whose (a user id, or `client:<client_id>`). */
+  private recordRevocation(tokenType: string, owner: string): Promise<void> {
+    return this.events.record({
+      action: 'token.revoked',
+      outcome: 'success',
+      details: { tokenType, owner },
+    });
   }
 
   /** RFC 7662. The caller is a registered client or an admin (checked by `authorizeIntrospection`). */

@@ -8,7 +8,7 @@ import {
 import { NestFactory } from '@nestjs/core';
 import { ValidationFailedException } from '../common/errors.js';
 import { type RequestContext, runInRequestContext } from '../common/request-context.js';
-import { type Environment, loadConfig } from '../config/config.js';
+import { type Config, type Environment, loadConfig } from '../config/config.js';
 import { CliLogger } from './cli-logger.js';
 import { CliServicesModule } from './cli-services.module.js';
 
@@ -49,11 +49,20 @@ export class CliContext implements OnApplicationShutdown {
 
   private boot(): Promise<INestApplicationContext> {
     this.services ??= NestFactory.createApplicationContext(
-      CliServicesModule.forRoot({ ...loadConfig(this.env), backgroundJobs: false }),
+      CliServicesModule.forRoot(cliConfig(loadConfig(this.env))),
       { logger: new CliLogger(), abortOnError: false },
     );
     return this.services;
   }
+}
+
+/**
+ * The server's configuration as the CLI runs it: none of the server's
+ * background jobs, and a log of errors only (a command's events are in the
+ * audit trail; stdout is for its output).
+ */
+function cliConfig(config: Config): Config {
+  return { ...config, app: { ...config.app, logLevel: 'error' }, backgroundJobs: false };
 }
 
 /** What the operator reads when a command fails: the rule that refused it, never a stack trace. */

@@ -1,9 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { pino } from 'pino';
 import { ClientsModule } from '../clients/clients.module.js';
 import { ClockModule } from '../common/clock.js';
 import type { Config } from '../config/config.js';
 import { ConfigModule } from '../config/config.module.js';
 import { DatabaseModule } from '../database/database.module.js';
+import { LoggingModule } from '../logging/logging.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { UsersModule } from '../users/users.module.js';
 
@@ -20,6 +22,8 @@ export class CliServicesModule {
       imports: [
         ConfigModule.forRoot(config),
         ClockModule,
+        // stdout carries the command's output: the log goes to stderr.
+        LoggingModule.forRoot(config, { destination: pino.destination({ dest: 2, sync: true }) }),
         DatabaseModule.forRoot(config),
         UsersModule,
         ClientsModule,

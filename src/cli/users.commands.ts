@@ -14,8 +14,6 @@ import {
 } from './cli-input.js';
 import { printable, printUser } from './output.js';
 
-/** What the services log as the actor id of a CLI change (the audit trail's actor is `cli`). */
-const CLI_ACTOR_ID = 'cli';
 const USER_ARGUMENT = { user: 'the user: their id, username or email' };
 
 @Command({
@@ -83,7 +81,7 @@ async function updateUser(
   return cli.run(async (services) => {
     const admin = services.get(AdminUsersService);
     const user = await admin.find(reference);
-    return admin.update(user.id, dto, CLI_ACTOR_ID);
+    return admin.update(user.id, dto);
   });
 }
 

@@ -1,5 +1,6 @@
-import { Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { SecurityEventsService } from '../audit/security-events.service.js';
 import { CreateClientDto } from './dto/create-client.dto.js';
 import { OAuthClient } from './entities/oauth-client.entity.js';
 import { OAuthClientsRepository } from './oauth-clients.repository.js';
@@ -16,9 +17,10 @@ export interface CreatedClient {
 
 @Injectable()
 export class OAuthClientsService {
-  private readonly logger = new Logger('AuthEvents');
-
-  constructor(private readonly clients: OAuthClientsRepository) {}
+  constructor(
+    private readonly clients: OAuthClientsRepository,
+    private readonly events: SecurityEventsService,
+  ) {}
 
   async create(dto: CreateClientDto): Promise<CreatedClient> {
     const clientId = `svc_${randomBytes(12).toString('base64url')}`;
@@ -30,7 +32,12 @@ export class OAuthClientsService {
       secretHash: hashSecret(secret),
     });
     delete client.secretHash;
-    this.logger.log({ event: 'client.created', clientId });
+    await this.events.record({
+      action: 'client.created',
+      outcome: 'success',
+      subject: { type: 'client', id: clientId },
+      details: { name: client.name, roles: client.roles },
+    });
     return { client, secret };
   }
 
@@ -51,6 +58,10 @@ export class OAuthClientsService {
 
   async delete(clientId: string): Promise<void> {
     if (!(await this.clients.delete(clientId))) throw new NotFoundException('Client not found');
-    this.logger.log({ event: 'client.deleted', clientId });
+    await this.events.record({
+      action: 'client.deleted',
+      outcome: 'success',
+      subject: { type: 'client', id: clientId },
+    });
   }
 }

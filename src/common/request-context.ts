@@ -7,6 +7,8 @@ export interface Actor {
   id?: string;
 }
 
+export const ANONYMOUS: Actor = Object.freeze({ type: 'anonymous' });
+
 /**
  * What every log line and audit row of one request shares: its id, where it
  * came from, and (once the guard has verified a token) who made it. The CLI
@@ -29,4 +31,14 @@ export function runInRequestContext<T>(context: RequestContext, work: () => T): 
 /** The current request's context, or `undefined` outside any request (timers, start-up). */
 export function currentRequestContext(): RequestContext | undefined {
   return storage.getStore();
+}
+
+/**
+ * Names who makes the current request, once their token is verified (the JWT
+ * guard); the request's later events and log lines carry it. Outside a
+ * request it does nothing.
+ */
+export function setRequestActor(actor: Actor): void {
+  const context = storage.getStore();
+  if (context) context.actor = actor;
 }

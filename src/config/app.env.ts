@@ -1,6 +1,9 @@
 import { parseTrustProxy, TrustProxy } from './trust-proxy.js';
 import { envRule, IsOneOf, IsWholeNumber, wholeNumber } from './env.js';
 
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 export interface AppSettings {
   nodeEnv: 'development' | 'production' | 'test';
   production: boolean;
@@ -11,6 +14,8 @@ export interface AppSettings {
   trustProxy: TrustProxy;
   bodyLimitBytes: number;
   logFormat: 'json' | 'text';
+  /** The least severe log level written (`silent` writes nothing). */
+  logLevel: LogLevel;
   /** Browser origins allowed to call the API (CORS); empty means no CORS headers at all. */
   corsOrigins: string[];
 }
@@ -72,6 +77,9 @@ export class AppEnv {
   @IsOneOf(['json', 'text'])
   LOG_FORMAT?: string;
 
+  @IsOneOf(LOG_LEVELS)
+  LOG_LEVEL?: string;
+
   @IsOriginList()
   CORS_ORIGINS?: string;
 
@@ -92,6 +100,7 @@ export function appSettings(env: AppEnv): AppSettings {
     trustProxy: parseTrustProxy(env.TRUST_PROXY, []),
     bodyLimitBytes: wholeNumber(env.BODY_LIMIT_BYTES, 64 * 1024),
     logFormat: (env.LOG_FORMAT ?? (production ? 'json' : 'text')) as AppSettings['logFormat'],
+    logLevel: (env.LOG_LEVEL ?? 'info') as LogLevel,
     corsOrigins: originList(env.CORS_ORIGINS),
   };
 }

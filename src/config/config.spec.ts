@@ -23,6 +23,7 @@ describe(loadConfig.name, () => {
         production: false,
         port: 3000,
         logFormat: 'text',
+        logLevel: 'info',
       });
       expect(config.database.url).toBeUndefined();
       expect(config.redis).toEqual({
@@ -63,6 +64,7 @@ describe(loadConfig.name, () => {
     ['DATABASE_URL', 'mysql://db/auth'],
     ['REDIS_URL', 'not a url'],
     ['LOG_FORMAT', 'xml'],
+    ['LOG_LEVEL', 'verbose'],
     ['DATABASE_SCHEMA', 'Robert"; DROP'],
     ['ADMIN_EMAIL', 'admin'],
     ['THROTTLE_LOGIN_DEVICE', '10'],

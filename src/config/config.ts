@@ -16,7 +16,7 @@ import { RedisEnv, RedisSettings, redisSettings } from './redis.env.js';
 
 export type { Environment } from './env.js';
 export type { AdminSettings } from './admin.env.js';
-export type { AppSettings } from './app.env.js';
+export { LOG_LEVELS, type AppSettings, type LogLevel } from './app.env.js';
 export type { AuditSettings } from './audit.env.js';
 export { JWT_ALGORITHMS, type AuthSettings, type JwtAlgorithm } from './auth.env.js';
 export type { DatabaseSettings } from './database.env.js';

@@ -1,4 +1,4 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import {
   ThrottlerException,
   ThrottlerGuard,
@@ -6,6 +6,7 @@ import {
   type ThrottlerRequest,
 } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SecurityEventsService } from '../audit/security-events.service.js';
 import { RequestChecks } from '../common/request-checks.js';
 
 /**
@@ -16,12 +17,30 @@ import { RequestChecks } from '../common/request-checks.js';
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
+  // A property, so that the throttler's own constructor injection stays as it is.
+  @Inject(SecurityEventsService) private readonly events!: SecurityEventsService;
+
   protected override async handleRequest(props: ThrottlerRequest): Promise<boolean> {
     const request = props.context.switchToHttp().getRequest<FastifyRequest>();
     const bearer = /^bearer\s/i.test(request.headers?.authorization ?? '');
-    if (props.throttler.name !== 'default' || !bearer) return super.handleRequest(props);
-    await RequestChecks.of(request).defer(super.handleRequest(props).then(() => undefined));
+    const counted = this.count(props);
+    if (props.throttler.name !== 'default' || !bearer) return counted;
+    await RequestChecks.of(request).defer(counted.then(() => undefined));
     return true;
+  }
+
+  /** The throttler's count; a refusal is reported with the limit it hit (`login_ip`, ...). */
+  private count(props: ThrottlerRequest): Promise<boolean> {
+    return super.handleRequest(props).catch(async (error: unknown) => {
+      if (error instanceof ThrottlerException) {
+        await this.events.record({
+          action: 'rate_limit.exceeded',
+          outcome: 'failure',
+          details: { limit: `${props.throttler.name ?? 'default'}_ip` },
+        });
+      }
+      throw error;
+    });
   }
 
   protected override async throwThrottlingException(

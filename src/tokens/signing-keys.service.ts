@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { SecurityEventsService } from '../audit/security-events.service.js';
 import { CLOCK_SKEW_SECONDS } from '../common/clock.js';
 import type { Config, JwtAlgorithm } from '../config/config.js';
 import { InjectConfig } from '../config/config.module.js';
@@ -45,6 +46,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     private readonly verifiedTokens: VerifiedTokenCache,
     @InjectConfig() private readonly config: Config,
     @Inject(KEY_ENCRYPTION_SECRET) keyEncryptionSecret: string,
+    private readonly events: SecurityEventsService,
   ) {
     this.sealer = new KeySealer(keyEncryptionSecret);
   }
@@ -129,7 +131,12 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     );
     await this.repository.deleteExpired();
     await this.reload();
-    this.logger.log(`signing key rotated: new kid ${key.kid}`);
+    await this.events.record({
+      action: 'key.rotated',
+      outcome: 'success',
+      subject: { type: 'key', id: key.kid },
+      details: { algorithm: key.algorithm },
+    });
     return key.kid;
   }
 

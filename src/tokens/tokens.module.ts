@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module.js';
 import { RedisModule } from '../redis/redis.module.js';
 import { AccessTokensService } from './access-tokens.service.js';
 import { RefreshSession } from './entities/refresh-session.entity.js';
@@ -29,6 +30,7 @@ import { TokenHousekeepingService } from './token-housekeeping.service.js';
   imports: [
     TypeOrmModule.forFeature([RefreshSession, SigningKey, TokenCutoff, RevokedAccessToken]),
     JwtModule.register({}),
+    AuditModule,
     RedisModule,
   ],
   providers: [

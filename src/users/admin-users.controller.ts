@@ -6,11 +6,9 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { CurrentPrincipal } from '../common/decorators/current-principal.decorator.js';
 import { Roles } from '../common/decorators/roles.decorator.js';
 import { UuidParam } from '../common/decorators/uuid-param.decorator.js';
 import { Role } from '../common/role.enum.js';
-import type { Principal } from '../common/principal.js';
 import { AdminUsersService } from './admin-users.service.js';
 import { AdminUpdateUserDto } from './dto/admin-update-user.dto.js';
 import { ListUsersQueryDto } from './dto/list-users-query.dto.js';
@@ -47,9 +45,8 @@ export class AdminUsersController {
   async update(
     @UuidParam('id') id: string,
     @Body() dto: AdminUpdateUserDto,
-    @CurrentPrincipal() actor: Principal,
   ): Promise<UserResponseDto> {
-    return toUserResponse(await this.admin.update(id, dto, actor.subject));
+    return toUserResponse(await this.admin.update(id, dto));
   }
 
   @Delete(':id')
@@ -58,7 +55,7 @@ export class AdminUsersController {
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiNotFoundResponse({ description: 'No such user' })
   @ApiConflictResponse({ description: 'Would leave no active admin' })
-  async delete(@UuidParam('id') id: string, @CurrentPrincipal() actor: Principal): Promise<void> {
-    await this.admin.delete(id, actor.subject);
+  async delete(@UuidParam('id') id: string): Promise<void> {
+    await this.admin.delete(id);
   }
 }

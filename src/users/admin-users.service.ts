@@ -1,4 +1,6 @@
-import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { SecurityEventsService } from '../audit/security-events.service.js';
+import type { EntityManager } from 'typeorm';
 import { Role } from '../common/role.enum.js';
 import { TokenRevocationService } from '../tokens/token-revocation.service.js';
 import { RefreshSessionsService } from '../tokens/refresh-sessions.service.js';
@@ -13,12 +15,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class AdminUsersService {
-  private readonly logger = new Logger('AuthEvents');
-
   constructor(
     private readonly users: UsersRepository,
     private readonly revocation: TokenRevocationService,
     private readonly sessions: RefreshSessionsService,
+    private readonly events: SecurityEventsService,
   ) {}
 
   list(query: ListUsersQueryDto): Promise<[User[], number]> {
@@ -44,9 +45,9 @@ export class AdminUsersService {
    * Changes roles and the disabled flag. The change voids the user's current
    * access tokens at once; disabling also ends their sessions.
    */
-  async update(id: string, dto: AdminUpdateUserDto, actorId: string): Promise<User> {
+  async update(id: string, dto: AdminUpdateUserDto): Promise<User> {
     const roles = dto.roles ? normaliseRoles(dto.roles) : undefined;
-    const { before, changed } = await this.users.transaction(async (manager) => {
+    const changed: Partial<User> = await this.users.transaction(async (manager) => {
       const user = await this.users.findById(id, manager);
       if (!user) throw new NotFoundException('User not found');
       const losesAdmin =
@@ -56,8 +57,10 @@ export class AdminUsersService {
       if (roles && !sameRoles(roles, user.roles)) changes.roles = roles;
       if (dto.disabled !== undefined && dto.disabled !== user.disabled)
         changes.disabled = dto.disabled;
-      if (Object.keys(changes).length > 0) await this.users.update(id, changes, manager);
-      return { before: user, changed: changes };
+      if (Object.keys(changes).length === 0) return {};
+      await this.users.update(id, changes, manager);
+      await this.recordUpdate(id, user, changes, manager);
+      return changes;
     });
     if (changed.roles || changed.disabled !== undefined) {
       await this.revocation.revokeUser(
@@ -65,28 +68,23 @@ export class AdminUsersService {
         changed.disabled ? 'disabled' : 'admin',
         !!changed.disabled,
       );
-      this.logger.log({
-        event: 'admin.user_updated',
-        actorId,
-        userId: id,
-        roles: changed.roles,
-        disabled: changed.disabled,
-        previousRoles: before.roles,
-      });
     }
     return this.get(id);
   }
 
-  async delete(id: string, actorId: string): Promise<void> {
+  async delete(id: string): Promise<void> {
     await this.users.transaction(async (manager) => {
       const user = await this.users.findById(id, manager);
       if (!user) throw new NotFoundException('User not found');
       if (isActiveAdmin(user)) await this.assertAnotherAdmin(manager, id);
       await this.users.delete(id, manager);
+      await this.events.record(
+        { action: 'admin.user.deleted', outcome: 'success', subject: { type: 'user', id } },
+        manager,
+      );
     });
     // Sessions went with the row (ON DELETE CASCADE); the cutoff voids access tokens already out.
     await this.revocation.revokeUser(id, 'admin', false);
-    this.logger.log({ event: 'admin.user_deleted', actorId, userId: id });
   }
 
   async listSessions(id: string): Promise<RefreshSession[]> {
@@ -97,12 +95,31 @@ export class AdminUsersService {
   async revokeSessions(id: string): Promise<void> {
     await this.get(id);
     await this.revocation.revokeUser(id, 'admin', true);
+    await this.events.record({
+      action: 'admin.user.sessions_revoked',
+      outcome: 'success',
+      subject: { type: 'user', id },
+    });
   }
 
-  private async assertAnotherAdmin(
-    manager: Parameters<Parameters<UsersRepository['transaction']>[0]>[0],
-    id: string,
-  ) {
+  /** What changed, with the roles before, in the transaction of the change. */
+  private recordUpdate(id: string, before: User, changes: Partial<User>, manager: EntityManager) {
+    return this.events.record(
+      {
+        action: 'admin.user.updated',
+        outcome: 'success',
+        subject: { type: 'user', id },
+        details: {
+          previousRoles: before.roles,
+          ...(changes.roles ? { roles: changes.roles } : {}),
+          ...(changes.disabled !== undefined ? { disabled: changes.disabled } : {}),
+        },
+      },
+      manager,
+    );
+  }
+
+  private async assertAnotherAdmin(manager: EntityManager, id: string) {
     const admins = await this.users.lockActiveAdminIds(manager);
     if (!admins.some((adminId) => adminId !== id)) {
       throw new ConflictException('The last active admin cannot be demoted, disabled or deleted');

@@ -1,8 +1,12 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { SecurityEventsService } from '../audit/security-events.service.js';
 import { BearerChallengeException } from '../common/errors.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { AttemptReservation, LoginAttemptsService } from '../rate-limit/login-attempts.service.js';
+import {
+  AttemptReservation,
+  LoginAttemptsService,
+  TooManyAttemptsException,
+} from '../rate-limit/login-attempts.service.js';
 import { DeviceTokensService } from '../tokens/device-tokens.service.js';
 import type { User } from './entities/user.entity.js';
 import { PasswordHasher } from './password-hasher.service.js';
@@ -42,15 +46,13 @@ export class InvalidCredentialsError extends BearerChallengeException {
  */
 @Injectable()
 export class PasswordSignInService {
-  private readonly events = new Logger('AuthEvents');
-
   constructor(
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
     private readonly attempts: LoginAttemptsService,
     private readonly deviceTokens: DeviceTokensService,
     private readonly metrics: MetricsService,
-    private readonly securityEvents: SecurityEventsService,
+    private readonly events: SecurityEventsService,
   ) {}
 
   /**
@@ -64,22 +66,18 @@ export class PasswordSignInService {
     const user = await this.findAccount(attempt.account);
     const deviceId = user ? this.deviceTokens.deviceOf(attempt.deviceTokens, user.id) : null;
     const account = user ? `user:${user.id}` : `name:${accountName(attempt.account)}`;
-    const reservation = await this.attempts.reserve(account, deviceId);
+    const reservation = await this.attempts
+      .reserve(account, deviceId)
+      .catch((error: unknown) => this.refusedByLock(error, attempt, user, deviceId !== null));
     const result = await this.hasher.verify(user?.passwordHash, attempt.password);
     if (!user || !result.valid || user.disabled) {
       const reason = !user ? 'unknown_user' : !result.valid ? 'wrong_password' : 'disabled';
-      throw await this.failure(attempt, user, reservation, deviceId !== null, reason);
+      throw await this.failure(attempt, user, reason, reservation, deviceId !== null);
     }
     await this.attempts.release(reservation);
     if (attempt.purpose === 'sign-in') {
       const upgraded = result.needsRehash ? await this.hasher.hash(attempt.password) : undefined;
       await this.users.recordLogin(user.id, upgraded);
-      await this.securityEvents.record({
-        action: 'auth.sign_in.succeeded',
-        outcome: 'success',
-        actor: { type: 'user', id: user.id },
-        subject: { type: 'user', id: user.id },
-      });
     }
     delete user.passwordHash;
     return { user, deviceToken: this.deviceTokens.issue(user.id) };
@@ -97,27 +95,56 @@ export class PasswordSignInService {
   private async failure(
     attempt: PasswordAttempt,
     user: User | null,
+    reason: 'unknown_user' | 'wrong_password' | 'disabled',
     reservation: AttemptReservation,
     knownDevice: boolean,
-    reason: string,
   ): Promise<InvalidCredentialsError> {
     const signIn = attempt.purpose === 'sign-in';
     this.metrics.authEvents.inc({ event: signIn ? 'login_failed' : 'password_check_failed' });
-    this.events.log({
-      event: signIn ? 'login.failed' : 'password_check.failed',
-      userId: user?.id,
+    await this.recordFailure(attempt, user, reason, {
       knownDevice,
-      lockStarts: reservation.lockedUntil > 0,
+      allowanceSpent: reservation.allowanceSpent,
     });
-    if (signIn) {
-      await this.securityEvents.record({
-        action: 'auth.sign_in.failed',
-        outcome: 'failure',
-        subject: user ? { type: 'user', id: user.id } : undefined,
-        reason,
+    return new InvalidCredentialsError(reservation.allowanceSpent);
+  }
+
+  /** The client's allowance for the account is locked: reported, then the 429 goes on. */
+  private async refusedByLock(
+    error: unknown,
+    attempt: PasswordAttempt,
+    user: User | null,
+    knownDevice: boolean,
+  ): Promise<never> {
+    if (error instanceof TooManyAttemptsException) {
+      await this.recordFailure(attempt, user, 'locked', {
+        knownDevice,
+        limit: knownDevice ? 'login_device' : 'login_account',
+        retryAfterSeconds: error.retryAfterSeconds,
       });
     }
-    return new InvalidCredentialsError(reservation.allowanceSpent);
+    throw error;
+  }
+
+  /**
+   * The reason is the operator's only: the client gets one answer for all.
+   * The login name as typed is kept (its length capped) so that guessing at
+   * names shows; the log escapes whatever control characters it holds.
+   */
+  private recordFailure(
+    attempt: PasswordAttempt,
+    user: User | null,
+    reason: string,
+    details: Record<string, string | number | boolean>,
+  ): Promise<void> {
+    const login = 'login' in attempt.account ? attempt.account.login.slice(0, 128) : undefined;
+    return this.events.record({
+      action:
+        attempt.purpose === 'sign-in' ? 'auth.sign_in.failed' : 'auth.reauthentication.failed',
+      outcome: 'failure',
+      subject: user ? { type: 'user', id: user.id } : undefined,
+      reason,
+      details: login === undefined ? details : { ...details, login },
+    });
   }
 }
 

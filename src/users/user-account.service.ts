@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { SecurityEventsService } from '../audit/security-events.service.js';
 import { BearerChallengeException, ValidationFailedException } from '../common/errors.js';
 import type { Principal } from '../common/principal.js';
 import { TokenRevocationService } from '../tokens/token-revocation.service.js';
@@ -16,6 +17,7 @@ export class UserAccountService {
     private readonly users: UsersService,
     private readonly passwords: PasswordSignInService,
     private readonly revocation: TokenRevocationService,
+    private readonly events: SecurityEventsService,
   ) {}
 
   /**
@@ -37,11 +39,17 @@ export class UserAccountService {
       })
       .catch((error: unknown) => this.refuse(principal, error));
     await this.users.setPassword(user, dto.currentPassword, dto.newPassword);
-    await this.revocation.revokeOtherSessions(
+    const ended = await this.revocation.revokeOtherSessions(
       principal.subject,
       'password_change',
       principal.sessionId ?? undefined,
     );
+    await this.events.record({
+      action: 'user.password_changed',
+      outcome: 'success',
+      subject: { type: 'user', id: user.id },
+      details: { otherSessionsEnded: ended },
+    });
   }
 
   /**
@@ -55,6 +63,13 @@ export class UserAccountService {
       if (principal.sessionId)
         await this.revocation.revokeSession(principal.sessionId, 'password_guessing');
       await this.revocation.revokeAccessToken(principal);
+      await this.events.record({
+        action: 'session.revoked',
+        outcome: 'success',
+        subject: { type: 'session', id: principal.sessionId ?? principal.tokenId },
+        reason: 'password_guessing',
+        details: { userId: principal.subject },
+      });
       throw new BearerChallengeException(SESSION_ENDED_BY_GUESSING, true);
     }
     throw new ValidationFailedException([

@@ -19,10 +19,10 @@ import { UsersService } from './users.service.js';
 @Module({
   imports: [
     TypeOrmModule.forFeature([User]),
+    AuditModule,
     TokensModule,
     RateLimitModule,
     MetricsModule,
-    AuditModule,
   ],
   controllers: [UsersController, AdminUsersController, AdminSessionsController],
   providers: [

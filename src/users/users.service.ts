@@ -1,4 +1,5 @@
-import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { SecurityEventsService } from '../audit/security-events.service.js';
 import { ValidationFailedException } from '../common/errors.js';
 import { Role } from '../common/role.enum.js';
 import { RegisterUserDto } from './dto/register-user.dto.js';
@@ -12,11 +13,10 @@ const UNIQUE_VIOLATION = '23505';
 
 @Injectable()
 export class UsersService {
-  private readonly logger = new Logger('AuthEvents');
-
   constructor(
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
+    private readonly events: SecurityEventsService,
   ) {}
 
   async register(dto: RegisterUserDto, roles: Role[] = [Role.User]): Promise<User> {
@@ -31,7 +31,12 @@ export class UsersService {
         passwordHash,
         roles,
       });
-      this.logger.log({ event: 'user.registered', userId: user.id });
+      await this.events.record({
+        action: 'user.registered',
+        outcome: 'success',
+        subject: { type: 'user', id: user.id },
+        details: { roles },
+      });
       return (await this.users.findById(user.id))!;
     } catch (error) {
       // Lost a race with a concurrent registration of the same name.
@@ -67,7 +72,6 @@ export class UsersService {
       ]);
     }
     await this.users.updatePasswordHash(user.id, await this.hasher.hash(newPassword));
-    this.logger.log({ event: 'user.password_changed', userId: user.id });
   }
 
   private assertPasswordAllowed(

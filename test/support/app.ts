@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import type { DestinationStream } from 'pino';
 import supertest from 'supertest';
 import { createApp } from '../../src/app.factory.js';
 import { loadConfig } from '../../src/config/config.js';
@@ -41,6 +42,8 @@ export interface StartOptions {
   env?: Env;
   /** Share the database schema / key prefix of another instance (scale-out tests). */
   shareWith?: Pick<RunningApp, 'env'>;
+  /** Where the app writes its log; without one it logs nothing (unless TEST_LOGS is set). */
+  logDestination?: DestinationStream;
 }
 
 /**
@@ -52,7 +55,8 @@ export interface StartOptions {
 export async function startApp(options: StartOptions = {}): Promise<TestApp> {
   const env = { ...(await testEnvironment(options.shareWith?.env)), ...options.env };
   const app = await createApp(loadConfig(env), {
-    logLevels: process.env.TEST_LOGS ? undefined : false,
+    logLevels: options.logDestination || process.env.TEST_LOGS ? undefined : false,
+    logDestination: options.logDestination,
   });
   return testApp(app, env, { ownsData: !options.shareWith });
 }

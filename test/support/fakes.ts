@@ -1,3 +1,7 @@
+import { pino } from 'pino';
+import type { AuditEventsRepository } from '../../src/audit/audit-events.repository.js';
+import { AuditTrailService } from '../../src/audit/audit-trail.service.js';
+import { SecurityEventsService } from '../../src/audit/security-events.service.js';
 import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
 import type { OAuthClient } from '../../src/clients/entities/oauth-client.entity.js';
@@ -367,6 +371,28 @@ export function tokenServices(config: Config, key: LoadedKey, clock = new FakeCl
   };
 }
 
+/** `AuditEventsRepository.append` into a list: the audit rows a unit spec's events made. */
+export class InMemoryAuditEvents implements Pick<AuditEventsRepository, 'append'> {
+  readonly rows: Parameters<AuditEventsRepository['append']>[0][] = [];
+
+  async append(row: Parameters<AuditEventsRepository['append']>[0]): Promise<void> {
+    this.rows.push(row);
+  }
+
+  asRepository(): AuditEventsRepository {
+    return this as unknown as AuditEventsRepository;
+  }
+}
+
+/** The real `SecurityEventsService`, writing to a logger that prints nothing and to audit rows in memory. */
+export function silentSecurityEvents(): SecurityEventsService {
+  const auditTrail = new AuditTrailService(
+    new FakeClock(),
+    new InMemoryAuditEvents().asRepository(),
+  );
+  return new SecurityEventsService(pino({ level: 'silent' }), auditTrail);
+}
+
 /** `tokenServices`, and the `AuthService` of `users` over them. */
 export function authServices(config: Config, key: LoadedKey, users: User[]) {
   const tokens = tokenServices(config, key);
@@ -376,6 +402,7 @@ export function authServices(config: Config, key: LoadedKey, users: User[]) {
     tokens.refreshSessions,
     tokens.revocation.asService(),
     new MetricsService(),
+    silentSecurityEvents(),
   );
   return { ...tokens, auth };
 }

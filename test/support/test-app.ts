@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { DestinationStream } from 'pino';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, vi } from 'vitest';
 import { Clock } from '../../src/common/clock.js';
@@ -16,6 +17,8 @@ export interface TestAppOptions {
   shareWith?: AppHandle;
   /** Boot the build (`dist/`) instead of the sources: only it has the Swagger plugin's schemas. */
   compiled?: boolean;
+  /** Capture the app's log here (source apps only); otherwise it logs nothing. */
+  logDestination?: DestinationStream;
 }
 
 /** The app's clock, moved by the test instead of waiting (every token service and counter reads it). */
@@ -78,7 +81,11 @@ export function useTestApp(options: TestAppOptions = {}): AppHandle {
     const env = settings();
     first = options.compiled
       ? await startCompiledApp({ env })
-      : await startApp({ env, shareWith: options.shareWith });
+      : await startApp({
+          env,
+          shareWith: options.shareWith,
+          logDestination: options.logDestination,
+        });
     current = first;
   });
 
@@ -104,7 +111,11 @@ export function useTestApp(options: TestAppOptions = {}): AppHandle {
       if (options.compiled) throw new Error('useTestApp: restart is for apps built from source');
       releaseClock();
       await stop();
-      current = await startApp({ env: { ...settings(), ...env }, shareWith: running() });
+      current = await startApp({
+        env: { ...settings(), ...env },
+        shareWith: running(),
+        logDestination: options.logDestination,
+      });
       stopped = false;
     },
     stop,

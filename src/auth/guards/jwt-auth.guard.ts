@@ -6,6 +6,7 @@ import { IS_PUBLIC_KEY } from '../../common/decorators/public.decorator.js';
 import { BearerChallengeException } from '../../common/errors.js';
 import type { Principal } from '../../common/principal.js';
 import { RequestChecks } from '../../common/request-checks.js';
+import { setRequestActor } from '../../common/request-context.js';
 import { TokenError } from '../../tokens/token.error.js';
 import { JwtStrategy, runStrategy } from '../strategies/jwt.strategy.js';
 
@@ -43,7 +44,14 @@ export class JwtAuthGuard implements CanActivate {
     if (this.isMarked(IS_PUBLIC_KEY, context)) return true;
     const { error, principal } = await runStrategy(this.strategy, request);
     // For the handlers (`@CurrentPrincipal()`) and the roles guard.
-    request.user = this.handleRequest(error, principal, context);
+    const verified = this.handleRequest(error, principal, context);
+    request.user = verified;
+    // For the request's security events and log lines.
+    setRequestActor(
+      verified.clientId
+        ? { type: 'client', id: verified.clientId }
+        : { type: 'user', id: verified.subject },
+    );
     return true;
   }
 
