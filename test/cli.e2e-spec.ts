@@ -1,4 +1,8 @@
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { AuditSealer } from '../src/audit/audit-sealer.service.js';
 import { ADMIN, realServices } from './support/app.js';
 import { type CliResult, runCli } from './support/built-server.js';
 import {
@@ -24,6 +28,8 @@ const COMMANDS = [
   'clients:delete',
   'keys:rotate',
   'keys:list',
+  'audit:verify',
+  'audit:export',
 ];
 
 /**
@@ -394,6 +400,103 @@ describe('CLI', { timeout: 180_000 }, () => {
       expectFailure(
         result,
         /^error: signing key \S+ cannot be unsealed: KEY_ENCRYPTION_SECRET differs/m,
+      );
+    });
+  });
+  describe('audit trail', () => {
+    /** The changes the commands above made, each an audit row whose actor is the CLI. */
+    const CLI_ACTIONS = [
+      'user.registered',
+      'admin.user.updated',
+      'admin.user.sessions_revoked',
+      'client.created',
+      'client.deleted',
+      'key.rotated',
+    ];
+
+    it('records every change the commands above made with actor cli; audit:export writes them as JSON lines', async () => {
+      const file = path.join(tmpdir(), `audit-export-${process.pid}-${Date.now()}.jsonl`);
+      try {
+        const [exported, filtered] = await offline(async () => [
+          await cli(['audit:export', '--output', file]),
+          await cli(['audit:export', '--action', 'client.deleted']),
+        ]);
+
+        expectSuccess(exported);
+        expect(exported.stdout).toBe('');
+        expect(exported.stderr).toMatch(/^exported \d+ events to /m);
+        expect((await stat(file)).mode & 0o777).toBe(0o600);
+        const events = (await readFile(file, 'utf8'))
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as { action: string; actor: { type: string } });
+        const byCli = new Set(
+          events.filter((event) => event.actor.type === 'cli').map((event) => event.action),
+        );
+        expect([...byCli].sort()).toEqual(expect.arrayContaining(CLI_ACTIONS.sort()));
+        expect(events.some((event) => event.actor.type === 'user')).toBe(true);
+
+        expectSuccess(filtered);
+        const lines = filtered.stdout
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line));
+        expect(lines.length).toBeGreaterThan(0);
+        for (const line of lines) {
+          expect(line).toMatchObject({ action: 'client.deleted', actor: { type: 'cli' } });
+        }
+      } finally {
+        await rm(file, { force: true });
+      }
+    });
+
+    it('audit:export refuses bad filters before opening the database, and never replaces a file', async () => {
+      const file = path.join(tmpdir(), `audit-existing-${process.pid}-${Date.now()}.jsonl`);
+      await writeFile(file, 'kept\n');
+      try {
+        const badFilters = await cli(['audit:export', '--action', 'nope', '--from', 'yesterday']);
+
+        expectFailure(badFilters, /^ {2}action: action must be one of/m);
+        expect(badFilters.stderr).toMatch(/^ {2}from: from must be a valid ISO 8601/m);
+
+        const existing = await offline(() => cli(['audit:export', '--output', file]));
+
+        expectFailure(existing, /^error: cannot create .*EEXIST/m);
+        expect(await readFile(file, 'utf8')).toBe('kept\n');
+      } finally {
+        await rm(file, { force: true });
+      }
+    });
+
+    it('audit:verify passes an intact chain, then names the altered row and exits 1', async () => {
+      await t.app.get(AuditSealer).sealPending();
+      const [head] = await t.sql<{ seq: string }>('SELECT max(seq) AS seq FROM audit_events');
+
+      const intact = await offline(() => cli(['audit:verify']));
+
+      expectSuccess(intact);
+      const checked = fields(intact.stdout);
+      expect(checked).toMatchObject({ status: 'intact', checkpoint_seq: '-' });
+      expect(Number(checked.head_seq)).toBeGreaterThanOrEqual(Number(head.seq));
+      expect(checked.head_hash).toMatch(/^[0-9a-f]{64}$/);
+
+      await t.app.get(AuditSealer).sealPending();
+      const [victim] = await t.sql<{ id: string; seq: string }>(
+        `SELECT id, seq FROM audit_events WHERE action = 'key.rotated' AND seq IS NOT NULL ORDER BY seq LIMIT 1`,
+      );
+      await t.sql(`UPDATE audit_events SET outcome = 'failure' WHERE id = $1`, [victim.id]);
+
+      const broken = await offline(() => cli(['audit:verify']));
+
+      expect(broken.status).toBe(1);
+      expect(fields(broken.stdout)).toMatchObject({
+        status: 'broken',
+        break: 'altered',
+        break_id: victim.id,
+        break_seq: victim.seq,
+      });
+      expect(broken.stderr).toBe(
+        `error: audit chain broken: row ${victim.id} (seq ${victim.seq}) was altered: its content does not match its hash\n`,
       );
     });
   });

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { pino } from 'pino';
+import { AuditModule } from '../audit/audit.module.js';
 import { ClientsModule } from '../clients/clients.module.js';
 import { ClockModule } from '../common/clock.js';
 import type { Config } from '../config/config.js';
@@ -28,6 +29,7 @@ export class CliServicesModule {
         UsersModule,
         ClientsModule,
         TokensModule,
+        AuditModule,
       ],
     };
   }

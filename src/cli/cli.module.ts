@@ -1,6 +1,7 @@
 import { DynamicModule, Injectable, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectCommander } from 'nest-commander';
 import type { Environment } from '../config/config.js';
+import { AUDIT_COMMANDS } from './audit.commands.js';
 import { CLI_ENVIRONMENT, CliContext } from './cli-context.js';
 import { NewPasswordQuestions } from './cli-input.js';
 import { CLIENT_COMMANDS } from './clients.commands.js';
@@ -52,6 +53,7 @@ export class CliModule {
         ...USER_COMMANDS,
         ...CLIENT_COMMANDS,
         ...KEY_COMMANDS,
+        ...AUDIT_COMMANDS,
       ],
     };
   }
