@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { testConfig } from '../test/support/unit.js';
 import { AppModule } from './app.module.js';
+import { CliServicesModule } from './cli/cli-services.module.js';
 
 const SRC = path.dirname(fileURLToPath(import.meta.url));
 const README = readFileSync(path.join(SRC, '..', 'README.md'), 'utf8');
@@ -85,11 +86,11 @@ function importsOf(ref: ModuleRef): ModuleRef[] {
   );
 }
 
-/** The imports between our own modules, from `root` down, and which of them are global. */
-function moduleGraph(root: ModuleRef): { edges: string[]; globals: string[] } {
+/** The imports between our own modules, from the `roots` down, and which of them are global. */
+function moduleGraph(...roots: ModuleRef[]): { edges: string[]; globals: string[] } {
   const edges = new Set<string>();
   const globals = new Set<string>();
-  const queue = [root];
+  const queue = [...roots];
   for (let ref = queue.shift(); ref; ref = queue.shift()) {
     const type = classOf(ref);
     if (Reflect.getMetadata(GLOBAL_MODULE_METADATA, type)) globals.add(type.name);
@@ -119,7 +120,11 @@ describe('architecture', () => {
     const drawn = [...README.matchAll(/^ {2}(\w+Module) --> (\w+Module)$/gm)].map(
       ([, from, to]) => `${from} --> ${to}`,
     );
-    const { edges, globals } = moduleGraph(AppModule.forRoot(testConfig()));
+    // The two roots: the server's app, and the services the CLI boots for a command.
+    const { edges, globals } = moduleGraph(
+      AppModule.forRoot(testConfig()),
+      CliServicesModule.forRoot(testConfig()),
+    );
 
     const global = /--> (ClockModule|ConfigModule|LoggingModule)$/;
     expect(globals).toEqual(['ClockModule', 'ConfigModule', 'LoggingModule']);
@@ -128,6 +133,9 @@ describe('architecture', () => {
       'AppModule --> ClockModule',
       'AppModule --> ConfigModule',
       'AppModule --> LoggingModule',
+      'CliServicesModule --> ClockModule',
+      'CliServicesModule --> ConfigModule',
+      'CliServicesModule --> LoggingModule',
     ]);
   });
 });

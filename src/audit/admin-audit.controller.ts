@@ -4,7 +4,7 @@ import { Roles } from '../common/decorators/roles.decorator.js';
 import { Role } from '../common/role.enum.js';
 import { AuditTrailService } from './audit-trail.service.js';
 import { AuditEventPageDto, toAuditEventResponse } from './dto/audit-event-response.dto.js';
-import { ListAuditEventsQueryDto } from './dto/list-audit-events-query.dto.js';
+import { ListAuditEventsQueryDto, toAuditFilter } from './dto/list-audit-events-query.dto.js';
 
 @ApiTags('admin')
 @Roles(Role.Admin)
@@ -17,15 +17,7 @@ export class AdminAuditController {
     summary: 'The audit trail, newest first: paged, filtered by subject, actor, action and time',
   })
   async list(@Query() query: ListAuditEventsQueryDto): Promise<AuditEventPageDto> {
-    const filter = {
-      subjectType: query.subjectType,
-      subjectId: query.subject,
-      actorId: query.actor,
-      action: query.action,
-      from: query.from === undefined ? undefined : new Date(query.from),
-      to: query.to === undefined ? undefined : new Date(query.to),
-    };
-    const [rows, total] = await this.auditTrail.list(filter, query.page, query.limit);
+    const [rows, total] = await this.auditTrail.list(toAuditFilter(query), query.page, query.limit);
     return { items: rows.map(toAuditEventResponse), total, page: query.page, limit: query.limit };
   }
 }

@@ -49,6 +49,13 @@ export interface Config {
   loginLockMaxSeconds: number;
   /** Worker processes (one per core); 1 runs in a single process. */
   webConcurrency: number;
+  /**
+   * Whether this process does the server's work besides answering requests:
+   * creating the first admin, the hourly housekeeping, reloading signing keys
+   * every few seconds. Always on for the server; the CLI, which boots the same
+   * services for one command and exits, turns it off.
+   */
+  backgroundJobs: boolean;
 }
 
 export class ConfigError extends Error {
@@ -86,6 +93,7 @@ export function loadConfig(rawEnv: Environment): Config {
     audit: auditSettings(readSection(AuditEnv, env, problems)),
     loginLockMaxSeconds: loginLockMaxSeconds(rateLimits),
     webConcurrency: wholeNumber(appEnv.WEB_CONCURRENCY, 1),
+    backgroundJobs: true,
   };
   problems.push(...crossSectionProblems(config, env));
   if (problems.length > 0) throw new ConfigError(problems);

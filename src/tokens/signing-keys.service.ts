@@ -18,6 +18,12 @@ export class KeyRotationRefusedError extends Error {
   }
 }
 
+/** A signing key without its material: what `keys:list` shows. */
+export type SigningKeySummary = Pick<
+  SigningKey,
+  'kid' | 'algorithm' | 'createdAt' | 'retiredAt' | 'expiresAt'
+>;
+
 /** How often every instance re-reads the key set, so a rotation anywhere is seen everywhere. */
 export const KEY_REFRESH_INTERVAL_MS = 5_000;
 
@@ -53,6 +59,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     await this.ensureActiveKey();
     await this.reload();
+    if (!this.config.backgroundJobs) return;
     this.timer = setInterval(
       () => void this.reload().catch(() => undefined),
       KEY_REFRESH_INTERVAL_MS,
@@ -100,6 +107,18 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     return {
       keys: [...this.keys.values()].flatMap((key) => (key.publicJwk ? [key.publicJwk] : [])),
     };
+  }
+
+  /** The keys that may still verify a token, newest first, as an operator sees them: never their material. */
+  async list(): Promise<SigningKeySummary[]> {
+    const rows = await this.repository.findUnexpired();
+    return rows.map((row) => ({
+      kid: row.kid,
+      algorithm: row.algorithm,
+      createdAt: row.createdAt,
+      retiredAt: row.retiredAt,
+      expiresAt: row.expiresAt,
+    }));
   }
 
   /** Makes a new key active everywhere; the old one keeps verifying until its tokens expire. */

@@ -1,5 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Clock, CLOCK_SKEW_SECONDS } from '../common/clock.js';
+import type { Config } from '../config/config.js';
+import { InjectConfig } from '../config/config.module.js';
 import { RefreshSessionsRepository } from './refresh-sessions.repository.js';
 import { RevokedAccessTokensRepository } from './revoked-access-tokens.repository.js';
 import { SigningKeysRepository } from './signing-keys.repository.js';
@@ -22,6 +24,7 @@ export class TokenHousekeepingService implements OnModuleInit, OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
+    @InjectConfig() private readonly config: Config,
     private readonly clock: Clock,
     private readonly sessions: RefreshSessionsRepository,
     private readonly cutoffs: TokenCutoffsRepository,
@@ -30,6 +33,7 @@ export class TokenHousekeepingService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
+    if (!this.config.backgroundJobs) return;
     this.timer = setInterval(() => void this.purge().catch(() => undefined), EVERY_HOUR_MS).unref();
   }
 

@@ -25,6 +25,8 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    // The CLI never creates an account it was not asked for (nor shows a password it made).
+    if (!this.config.backgroundJobs) return;
     const { email, password, username } = this.config.admin;
     if (email) {
       if (await this.users.findByEmail(email)) return;

@@ -10,6 +10,9 @@ import { ListUsersQueryDto } from './dto/list-users-query.dto.js';
 import { User } from './entities/user.entity.js';
 import { UsersRepository } from './users.repository.js';
 
+/** A user id; never a username (at most 32 characters) or an email (it has no `@`). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 @Injectable()
 export class AdminUsersService {
   constructor(
@@ -25,6 +28,15 @@ export class AdminUsersService {
 
   async get(id: string): Promise<User> {
     const user = await this.users.findById(id);
+    if (!user) throw new NotFoundException('User not found');
+    return user;
+  }
+
+  /** The user an operator names by id, username or email (the CLI's way of naming one). */
+  async find(reference: string): Promise<User> {
+    const user = UUID.test(reference)
+      ? await this.users.findById(reference.toLowerCase())
+      : await this.users.findByLogin(reference.trim().normalize('NFKC').toLowerCase());
     if (!user) throw new NotFoundException('User not found');
     return user;
   }

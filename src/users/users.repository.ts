@@ -27,6 +27,13 @@ export class UsersRepository {
     return this.users.findOne({ where: { email } });
   }
 
+  /** The user named by a login: a username, or an email if it has an `@` (normalised by the caller). */
+  findByLogin(login: string): Promise<User | null> {
+    return this.users.findOne({
+      where: login.includes('@') ? { email: login } : { username: login },
+    });
+  }
+
   /**
    * The only query that loads a password hash: the user named by a login
    * (a username, or an email if it has an `@`; normalised by the caller) or by id.

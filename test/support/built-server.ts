@@ -2,23 +2,57 @@ import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { pollUntil } from './lifecycle.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MAIN = path.join(ROOT, 'dist/src/main.js');
+
+const CLI = path.join(ROOT, 'dist/src/cli.js');
+
+/** How a CLI run ended: its exit status and everything it wrote. */
+export interface CliResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * `npm run cli -- <args>` on the build (`npx nest build` first), with `env`
+ * only and `input` on its standard input (a pipe, never a terminal). A
+ * failing command is a result, not an error; a run that does not end within
+ * `timeoutMs` (a process that does not close) rejects.
+ */
+export function runCli(
+  args: string[],
+  env: Record<string, string | undefined>,
+  { input = '', timeoutMs = 60_000 }: { input?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npx nest build\` first`);
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      process.execPath,
+      [CLI, ...args],
+      { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, timeout: timeoutMs },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') {
+          reject(new Error(`cli ${args.join(' ')}: ${error.message}\n${stdout}${stderr}`));
+          return;
+        }
+        resolve({ status: error ? (error.code as number) : 0, stdout, stderr });
+      },
+    );
+    child.stdin!.end(input);
+  });
+}
 
 /** `npm run cli -- <args>` on the build, with `env` only; resolves with its output, rejects on failure. */
 export async function runBuiltCli(
   args: string[],
   env: Record<string, string | undefined>,
 ): Promise<string> {
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    [path.join(ROOT, 'dist/src/cli.js'), ...args],
-    { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, timeout: 60_000 },
-  );
-  return stdout;
+  const result = await runCli(args, env);
+  if (result.status !== 0) throw new Error(`cli ${args.join(' ')} failed: ${result.stderr}`);
+  return result.stdout;
 }
 
 /**

@@ -1,8 +1,8 @@
 import { pino } from 'pino';
-import { SecurityEventsService } from '../../src/audit/security-events.service.js';
-import { SecurityWebhook } from '../../src/audit/security-webhook.js';
 import type { AuditEventsRepository } from '../../src/audit/audit-events.repository.js';
 import { AuditTrailService } from '../../src/audit/audit-trail.service.js';
+import { SecurityEventsService } from '../../src/audit/security-events.service.js';
+import { SecurityWebhook } from '../../src/audit/security-webhook.js';
 import type { OutboxMessagesRepository } from '../../src/outbox/outbox-messages.repository.js';
 import { OutboxService } from '../../src/outbox/outbox.service.js';
 import { JwtService } from '@nestjs/jwt';
@@ -383,18 +383,31 @@ export function tokenServices(config: Config, key: LoadedKey, clock = new FakeCl
   };
 }
 
+/** `AuditEventsRepository.append` into a list: the audit rows a unit spec's events made. */
+export class InMemoryAuditEvents implements Pick<AuditEventsRepository, 'append'> {
+  readonly rows: Parameters<AuditEventsRepository['append']>[0][] = [];
+
+  async append(row: Parameters<AuditEventsRepository['append']>[0]): Promise<void> {
+    this.rows.push(row);
+  }
+
+  asRepository(): AuditEventsRepository {
+    return this as unknown as AuditEventsRepository;
+  }
+}
+
 /**
  * The real `SecurityEventsService`, writing to a logger that prints nothing,
- * with no webhook configured and audit rows dropped (there are no tables here).
+ * to audit rows in memory, and with no webhook configured (nothing reaches the
+ * outbox, which has no table here).
  */
 export function silentSecurityEvents(config: Config): SecurityEventsService {
   const clock = new FakeClock();
   const unusedOutbox = new OutboxService({} as OutboxMessagesRepository, clock);
   const webhookOff = { ...config, securityWebhook: { ...config.securityWebhook, url: undefined } };
-  const auditRows = { append: () => Promise.resolve() } as unknown as AuditEventsRepository;
   return new SecurityEventsService(
     pino({ level: 'silent' }),
-    new AuditTrailService(clock, auditRows),
+    new AuditTrailService(clock, new InMemoryAuditEvents().asRepository()),
     new SecurityWebhook(webhookOff, unusedOutbox, clock),
   );
 }

@@ -10,6 +10,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import type { AuditFilter } from '../audit-events.repository.js';
 import { SECURITY_ACTIONS } from '../security-event.js';
 
 /** Printable text without control characters (PostgreSQL text cannot hold U+0000). */
@@ -65,4 +66,16 @@ export class ListAuditEventsQueryDto {
   @IsOptional()
   @IsISO8601({ strict: true, strictSeparator: true })
   to?: string;
+}
+
+/** The rows a query selects (`GET /admin/audit`, `audit:export`). */
+export function toAuditFilter(query: ListAuditEventsQueryDto): AuditFilter {
+  return {
+    subjectType: query.subjectType,
+    subjectId: query.subject,
+    actorId: query.actor,
+    action: query.action,
+    from: query.from === undefined ? undefined : new Date(query.from),
+    to: query.to === undefined ? undefined : new Date(query.to),
+  };
 }
