@@ -31,12 +31,20 @@ export type AuthorizationStep =
   | {
       kind: 'sign-in';
       client: OAuthClient;
+      /** The app's redirect URI, where the form's answer may lead. */
+      redirectUri: string;
       pending: string;
       loginHint: string | null;
       /** Why the form is shown again: wrong credentials, or too many attempts. */
       failure?: { reason: 'invalid_credentials' } | { reason: 'throttled'; retryAfter: number };
     }
-  | { kind: 'consent'; client: OAuthClient; pending: string; scopes: string[] };
+  | {
+      kind: 'consent';
+      client: OAuthClient;
+      redirectUri: string;
+      pending: string;
+      scopes: string[];
+    };
 
 /** A step, and what the sign-in adds to the response: a new SSO cookie, a device token. */
 export interface SignInResult {
@@ -149,7 +157,8 @@ export class AuthorizationService {
     if (!settled.consented && (await this.needsConsent(request, client, sso))) {
       if (request.prompt === 'none') return this.refuse(request, 'consent_required');
       const pending = this.pending.seal(request, { step: 'consent', ssoSessionId: sso.id });
-      return { kind: 'consent', client, pending, scopes: request.scope.split(' ') };
+      const scopes = request.scope.split(' ');
+      return { kind: 'consent', client, redirectUri: request.redirectUri, pending, scopes };
     }
     const code = await this.codes.issue(request, sso);
     const location = redirectWith(request.redirectUri, {
@@ -184,7 +193,14 @@ export class AuthorizationService {
     failure?: Extract<AuthorizationStep, { kind: 'sign-in' }>['failure'],
   ): AuthorizationStep {
     const pending = this.pending.seal(request, { step: 'sign-in' });
-    return { kind: 'sign-in', client, pending, loginHint, ...(failure ? { failure } : {}) };
+    return {
+      kind: 'sign-in',
+      client,
+      redirectUri: request.redirectUri,
+      pending,
+      loginHint,
+      ...(failure ? { failure } : {}),
+    };
   }
 
   /** A form's request, if we sealed it for `step` and its client still accepts it. */

@@ -1,12 +1,16 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module.js';
+import { PagesModule } from '../pages/pages.module.js';
 import { ClientsModule } from '../clients/clients.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AuthorizationCodesRepository } from './authorization-codes.repository.js';
 import { AuthorizationCodesService } from './authorization-codes.service.js';
 import { AuthorizationService } from './authorization.service.js';
+import { AuthorizeController } from './authorize.controller.js';
+import { EndSessionController } from './end-session.controller.js';
+import { HostedFlowPages } from './hosted-flow-pages.js';
 import { ConsentsController } from './consents.controller.js';
 import { ConsentsRepository } from './consents.repository.js';
 import { ConsentsService } from './consents.service.js';
@@ -33,8 +37,9 @@ import { UserinfoService } from './userinfo.service.js';
     TokensModule,
     ClientsModule,
     AuditModule,
+    PagesModule,
   ],
-  controllers: [UserinfoController, ConsentsController],
+  controllers: [AuthorizeController, EndSessionController, UserinfoController, ConsentsController],
   providers: [
     AuthorizationService,
     AuthorizationCodesRepository,
@@ -42,6 +47,7 @@ import { UserinfoService } from './userinfo.service.js';
     ConsentsRepository,
     ConsentsService,
     EndSessionService,
+    HostedFlowPages,
     PendingRequests,
     SsoSessionsRepository,
     SsoSessionsService,
