@@ -15,6 +15,7 @@ import { fastifyTrustProxy } from './config/trust-proxy.js';
 import { databaseUnavailable } from './database/database-errors.js';
 import { MetricsListener } from './metrics/metrics-listener.js';
 import { MetricsService } from './metrics/metrics.service.js';
+import { registerHostedPages } from './pages/register-pages.js';
 import { setupSwagger } from './swagger.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -86,9 +87,11 @@ async function configureHttp(app: NestFastifyApplication, config: Config): Promi
   // Cookies are set with the options each caller gives (no signing secret: the device token
   // carries its own HMAC), and parsed only where one is read (device-cookie.ts), not on every request.
   await app.register(fastifyCookie, { hook: false });
+  // Templates and /assets/ of the hosted sign-in pages (src/pages); each page sets its own CSP.
+  await registerHostedPages(app.getHttpAdapter().getInstance());
   app.useGlobalFilters(new ProblemDetailsFilter(databaseUnavailable));
   app.useGlobalPipes(createValidationPipe());
-  // JSON with a depth limit and strict UTF-8; form bodies keep Nest's parser.
+  // JSON with a depth limit and strict UTF-8; form bodies (OAuth, hosted pages) keep Nest's parser.
   app.useBodyParser('application/json', { bodyLimit: config.app.bodyLimitBytes }, (_, body, done) =>
     done(null, parseJsonBody(body)),
   );

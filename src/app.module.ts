@@ -6,6 +6,7 @@ import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsEndpointModule } from './metrics/metrics-endpoint.module.js';
+import { PagesModule } from './pages/pages.module.js';
 
 /**
  * The app for one configuration. The configuration is passed in, never read
@@ -25,6 +26,7 @@ export class AppModule {
         HealthModule,
         MetricsEndpointModule.forRoot(config),
         AuthModule,
+        PagesModule,
       ],
     };
   }
