@@ -40,7 +40,10 @@ export class AuthorizeController {
   @ApiProduces('text/html')
   async authorize(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     await this.pages.answer(request, reply, () =>
-      this.authorization.authorize(request.query as Record<string, unknown>, readSsoCookie(request)),
+      this.authorization.authorize(
+        request.query as Record<string, unknown>,
+        readSsoCookie(request),
+      ),
     );
   }
 

@@ -97,7 +97,8 @@ export class HostedFlowPages {
     const failure = step.failure;
     const problem: SignInProblem | undefined =
       failure?.reason === 'throttled' ? 'throttled' : failure ? 'credentials' : undefined;
-    if (failure?.reason === 'throttled') void reply.header('retry-after', String(failure.retryAfter));
+    if (failure?.reason === 'throttled')
+      void reply.header('retry-after', String(failure.retryAfter));
     const status = !failure ? 200 : failure.reason === 'throttled' ? 429 : 401;
     const data = {
       ...form,
