@@ -2,6 +2,7 @@ import { CreateSchema1795392000000 } from './1795392000000-CreateSchema.js';
 import { AddOAuthClients1795399200000 } from './1795399200000-AddOAuthClients.js';
 import { AddRevokedAccessTokens1795986605771 } from './1795986605771-AddRevokedAccessTokens.js';
 import { AddClientMetadata1795998666063 } from './1795998666063-AddClientMetadata.js';
+import { AddSingleSignOn1796000028535 } from './1796000028535-AddSingleSignOn.js';
 
 /**
  * Every migration, oldest first. Listed rather than globbed so that the same
@@ -13,4 +14,5 @@ export const migrations = [
   AddOAuthClients1795399200000,
   AddRevokedAccessTokens1795986605771,
   AddClientMetadata1795998666063,
+  AddSingleSignOn1796000028535,
 ];

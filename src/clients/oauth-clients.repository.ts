@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { In, Repository } from 'typeorm';
 import { OAuthClient } from './entities/oauth-client.entity.js';
 
 @Injectable()
@@ -23,6 +23,14 @@ export class OAuthClientsRepository {
       .addSelect('client.secretHash')
       .where('client.client_id = :clientId', { clientId })
       .getOne();
+  }
+
+  findByClientId(clientId: string): Promise<OAuthClient | null> {
+    return this.clients.findOne({ where: { clientId } });
+  }
+
+  findByClientIds(clientIds: string[]): Promise<OAuthClient[]> {
+    return this.clients.find({ where: { clientId: In(clientIds) } });
   }
 
   listAll(): Promise<OAuthClient[]> {

@@ -1,4 +1,7 @@
 import { OAuthClient } from '../clients/entities/oauth-client.entity.js';
+import { AuthorizationCode } from '../sso/entities/authorization-code.entity.js';
+import { Consent } from '../sso/entities/consent.entity.js';
+import { SsoSession } from '../sso/entities/sso-session.entity.js';
 import { RefreshSession } from '../tokens/entities/refresh-session.entity.js';
 import { RevokedAccessToken } from '../tokens/entities/revoked-access-token.entity.js';
 import { SigningKey } from '../tokens/entities/signing-key.entity.js';
@@ -12,4 +15,7 @@ export const entities = [
   SigningKey,
   TokenCutoff,
   RevokedAccessToken,
+  SsoSession,
+  AuthorizationCode,
+  Consent,
 ];

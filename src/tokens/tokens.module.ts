@@ -9,7 +9,8 @@ import { SigningKey } from './entities/signing-key.entity.js';
 import { TokenCutoff } from './entities/token-cutoff.entity.js';
 import { BlocklistService } from './blocklist.service.js';
 import { DeviceTokensService } from './device-tokens.service.js';
-import { keyEncryptionSecretProvider } from './key-encryption-secret.js';
+import { IdTokensService } from './id-tokens.service.js';
+import { KEY_ENCRYPTION_SECRET, keyEncryptionSecretProvider } from './key-encryption-secret.js';
 import { TokenCutoffsRepository } from './token-cutoffs.repository.js';
 import { TokenRevocationService } from './token-revocation.service.js';
 import { RefreshSessionsRepository } from './refresh-sessions.repository.js';
@@ -22,8 +23,8 @@ import { TokenHousekeepingService } from './token-housekeeping.service.js';
 
 /**
  * Token mechanics only: signing keys, access tokens (issuing and the one
- * verification), refresh sessions, the blocklist and revocation, device
- * tokens. No HTTP, no users.
+ * verification), ID tokens, refresh sessions, the blocklist and revocation,
+ * device tokens. No HTTP, no users.
  */
 @Module({
   imports: [
@@ -45,8 +46,11 @@ import { TokenHousekeepingService } from './token-housekeeping.service.js';
     VerifiedTokenCache,
     TokenHousekeepingService,
     DeviceTokensService,
+    IdTokensService,
   ],
   exports: [
+    KEY_ENCRYPTION_SECRET,
+    IdTokensService,
     SigningKeysService,
     AccessTokensService,
     RefreshSessionsService,
