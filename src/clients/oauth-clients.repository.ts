@@ -11,6 +11,11 @@ export class OAuthClientsRepository {
     return this.clients.save(this.clients.create(client));
   }
 
+  /** Creates or resets a client the server itself defines, by its fixed client id. */
+  async upsertBuiltIn(client: Partial<OAuthClient> & { clientId: string }): Promise<void> {
+    await this.clients.upsert(client, { conflictPaths: ['clientId'] });
+  }
+
   /** The only query that loads a secret hash. */
   findByClientIdWithSecret(clientId: string): Promise<OAuthClient | null> {
     return this.clients

@@ -168,6 +168,7 @@ describe('hosted pages', () => {
       expect(response.body).toMatch(
         /<link rel="stylesheet" href="\/assets\/pages\.css\?v=[\w-]{12}">/,
       );
+      expect(response.body).toMatch(/<link rel="icon" href="\/assets\/icon\.svg\?v=[\w-]{12}"/);
     });
 
     it("lets a form's answer redirect to the app's redirect URI, by origin or by scheme", async () => {
@@ -190,7 +191,7 @@ describe('hosted pages', () => {
   });
 
   it('serves the stylesheet with long-lived caching, and nothing else from /assets/', async () => {
-    const href = /href="([^"]+)"/.exec((await render('signed-out', {})).body)![1];
+    const href = /stylesheet" href="([^"]+)"/.exec((await render('signed-out', {})).body)![1];
     const css = await fastify.inject({ method: 'GET', url: href });
     const missing = await fastify.inject({ method: 'GET', url: '/assets/../views/layout.eta' });
     const listing = await fastify.inject({ method: 'GET', url: '/assets/' });

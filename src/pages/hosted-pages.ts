@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { stylesheetHref } from './page-files.js';
+import { assetHref } from './page-files.js';
 import { setPageHeaders } from './page-policy.js';
 import { describeScopes } from './scope-descriptions.js';
 
@@ -56,7 +56,7 @@ const TITLES: Record<Exclude<PageName, 'error'>, string> = {
  */
 @Injectable()
 export class HostedPages {
-  private readonly stylesheet = stylesheetHref();
+  private readonly assets = { stylesheet: assetHref('pages.css'), icon: assetHref('icon.svg') };
 
   async render<P extends PageName>(
     reply: FastifyReply,
@@ -69,7 +69,7 @@ export class HostedPages {
       ...data,
       ...this.extras(page, data),
       productName: PRODUCT_NAME,
-      stylesheet: this.stylesheet,
+      ...this.assets,
     });
     setPageHeaders(reply, redirectUri ? [redirectUri] : []);
     await reply.status(status).send(html);

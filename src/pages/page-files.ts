@@ -8,19 +8,18 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** The templates, beside this file in the sources and in the build (nest-cli.json copies them). */
 export const VIEWS_DIR = path.join(HERE, 'views');
 
-/** The one stylesheet (and any image the pages may need later), served under ASSETS_PREFIX. */
+/** The one stylesheet and the icon, served under ASSETS_PREFIX. */
 export const ASSETS_DIR = path.join(HERE, 'assets');
 export const ASSETS_PREFIX = '/assets/';
-const STYLESHEET = 'pages.css';
 
 /**
- * The stylesheet's address, with a digest of its content: a new build gets a
- * new address, so browsers may keep the old one for a year without asking.
+ * An asset's address, with a digest of its content: a new build gets a new
+ * address, so browsers may keep the old one for a year without asking.
  */
-export function stylesheetHref(): string {
+export function assetHref(file: 'pages.css' | 'icon.svg'): string {
   const digest = createHash('sha256')
-    .update(readFileSync(path.join(ASSETS_DIR, STYLESHEET)))
+    .update(readFileSync(path.join(ASSETS_DIR, file)))
     .digest('base64url')
     .slice(0, 12);
-  return `${ASSETS_PREFIX}${STYLESHEET}?v=${digest}`;
+  return `${ASSETS_PREFIX}${file}?v=${digest}`;
 }
