@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomBytes } from 'node:crypto';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { DOCS_CLIENT_ID, DOCS_CLIENT_SCOPES, docsRedirectUri } from './clients/docs-client.js';
 import type { Config } from './config/config.js';
@@ -32,7 +33,7 @@ export function setupSwagger(app: NestFastifyApplication, config: Config): void 
     .setDescription(
       'Registration, sign-in, JWT access tokens and rotating refresh sessions. ' +
         'Use **Authorize** to sign in on the sign-in page (OAuth2 authorization code with PKCE), ' +
-        'with your username and password (OAuth2 password flow), ' +
+        'with your username and password (OAuth2 password flow; leave client_id empty), ' +
         'or paste an access token as a Bearer token.',
     )
     .setVersion('1.0')
@@ -42,7 +43,9 @@ export function setupSwagger(app: NestFastifyApplication, config: Config): void 
         type: 'oauth2',
         flows: {
           authorizationCode: {
-            authorizationUrl: '/oauth/authorize',
+            // Every authorization request needs a nonce. Swagger UI uses the access token only and
+            // never reads the ID token the nonce protects, so one per start of the server will do.
+            authorizationUrl: `/oauth/authorize?nonce=${randomBytes(16).toString('base64url')}`,
             tokenUrl: '/auth/token',
             refreshUrl: '/auth/token',
             scopes: {
