@@ -4,6 +4,7 @@ import { AddRevokedAccessTokens1795986605771 } from './1795986605771-AddRevokedA
 import { AddAuditTrail1795998656271 } from './1795998656271-AddAuditTrail.js';
 import { AddClientMetadata1795998666063 } from './1795998666063-AddClientMetadata.js';
 import { AddOutboxMessages1795998691530 } from './1795998691530-AddOutboxMessages.js';
+import { AddSingleSignOn1796000028535 } from './1796000028535-AddSingleSignOn.js';
 
 /**
  * Every migration, oldest first. Listed rather than globbed so that the same
@@ -17,4 +18,5 @@ export const migrations = [
   AddAuditTrail1795998656271,
   AddClientMetadata1795998666063,
   AddOutboxMessages1795998691530,
+  AddSingleSignOn1796000028535,
 ];

@@ -21,6 +21,7 @@ import { type AppLogger, createAppLogger, nestLoggerFor } from './logging/app-lo
 import { MetricsListener } from './metrics/metrics-listener.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { OutboxWorker } from './outbox/outbox.worker.js';
+import { registerHostedPages } from './pages/register-pages.js';
 import { setupSwagger } from './swagger.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -105,9 +106,11 @@ async function configureHttp(
   // tokens carry their own HMAC), and parsed only where one is read (device-cookie.ts,
   // token-cookies.ts), never on a bearer request.
   await app.register(fastifyCookie, { hook: false });
+  // Templates and /assets/ of the hosted sign-in pages (src/pages); each page sets its own CSP.
+  await registerHostedPages(app.getHttpAdapter().getInstance());
   app.useGlobalFilters(new ProblemDetailsFilter(databaseUnavailable));
   app.useGlobalPipes(createValidationPipe());
-  // JSON with a depth limit and strict UTF-8; form bodies keep Nest's parser.
+  // JSON with a depth limit and strict UTF-8; form bodies (OAuth, hosted pages) keep Nest's parser.
   app.useBodyParser('application/json', { bodyLimit: config.app.bodyLimitBytes }, (_, body, done) =>
     done(null, parseJsonBody(body)),
   );

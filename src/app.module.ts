@@ -9,6 +9,7 @@ import { HealthModule } from './health/health.module.js';
 import { type AppLogger, createAppLogger } from './logging/app-logger.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsEndpointModule } from './metrics/metrics-endpoint.module.js';
+import { PagesModule } from './pages/pages.module.js';
 
 /**
  * The app for one configuration. The configuration is passed in, never read
@@ -30,6 +31,7 @@ export class AppModule {
         MetricsEndpointModule.forRoot(config),
         AuditModule,
         AuthModule,
+        PagesModule,
       ],
     };
   }

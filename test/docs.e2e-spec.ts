@@ -84,14 +84,20 @@ describe('API documentation', () => {
       });
     });
 
-    it('offers Bearer auth and the OAuth2 password flow on /auth/token', () => {
+    it('offers Bearer auth, the OAuth2 code flow with the sign-in page, and the password flow', () => {
       expect(doc.components.securitySchemes.bearer).toMatchObject({
         type: 'http',
         scheme: 'bearer',
       });
       expect(doc.components.securitySchemes.oauth2).toMatchObject({
         type: 'oauth2',
-        flows: { password: { tokenUrl: '/auth/token' } },
+        flows: {
+          password: { tokenUrl: '/auth/token' },
+          authorizationCode: {
+            authorizationUrl: expect.stringMatching(/^\/oauth\/authorize\?nonce=[\w-]{22}$/),
+            tokenUrl: '/auth/token',
+          },
+        },
       });
     });
 

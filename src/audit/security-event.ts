@@ -24,6 +24,11 @@ export const SECURITY_ACTIONS = {
   'client.created': { audit: true },
   'client.deleted': { audit: true },
   'key.rotated': { audit: true },
+  'sso.session.started': { audit: true },
+  'sso.session.ended': { audit: true },
+  'oauth.code.replayed': { audit: true },
+  'consent.granted': { audit: true },
+  'consent.revoked': { audit: true },
 } as const satisfies Record<string, { audit: boolean }>;
 
 export type SecurityAction = keyof typeof SECURITY_ACTIONS;

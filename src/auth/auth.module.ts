@@ -6,12 +6,14 @@ import { ClientsModule } from '../clients/clients.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
+import { SsoModule } from '../sso/sso.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AdminKeysController } from './admin-keys.controller.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { CookieSessionsService } from './cookie-sessions.service.js';
+import { CodeGrantService } from './code-grant.service.js';
 import { JwtAuthGuard } from './guards/jwt-auth.guard.js';
 import { RolesGuard } from './guards/roles.guard.js';
 import { OAuthController } from './oauth.controller.js';
@@ -29,11 +31,13 @@ import { WellKnownController } from './well-known.controller.js';
     ClientsModule,
     RateLimitModule,
     MetricsModule,
+    SsoModule,
   ],
   controllers: [AuthController, OAuthController, WellKnownController, AdminKeysController],
   providers: [
     AuthService,
     CookieSessionsService,
+    CodeGrantService,
     OAuthService,
     LocalStrategy,
     JwtStrategy,

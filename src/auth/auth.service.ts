@@ -10,13 +10,29 @@ import {
   RefreshSessionsService,
   ReuseDetectedError,
 } from '../tokens/refresh-sessions.service.js';
+import { IdTokensService, type IssueIdToken } from '../tokens/id-tokens.service.js';
 import { TokenRevocationService } from '../tokens/token-revocation.service.js';
 import { TokenError } from '../tokens/token.error.js';
 import { SessionResponseDto, toSessionResponse } from '../users/dto/session-response.dto.js';
 import type { RefreshSession } from '../tokens/entities/refresh-session.entity.js';
 import type { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
+import type { OAuthClient } from '../clients/entities/oauth-client.entity.js';
+import { OAuthClientsService } from '../clients/oauth-clients.service.js';
+import { SsoSessionsService } from '../sso/sso-sessions.service.js';
 import { TokenResponseDto, toTokenResponse } from './dto/token-response.dto.js';
+
+/** What an ID token says besides what the access token beside it names (subject, client). */
+export type IdTokenFacts = Omit<IssueIdToken, 'subject' | 'clientId' | 'accessToken'>;
+
+/**
+ * The roles a user's token carries for an app: all of them for a first-party
+ * app (or a direct sign-in), none for another app, whose token only reads
+ * the user's profile (userinfo) within its scopes.
+ */
+export function rolesFor(user: User, client: OAuthClient | null): User['roles'] {
+  return !client || client.firstParty ? user.roles : [];
+}
 
 /** The presented refresh token cannot be used: 401 for the REST endpoint, `invalid_grant` for OAuth2. */
 export class InvalidRefreshTokenError extends BearerChallengeException {
@@ -41,6 +57,9 @@ export class AuthService {
     private readonly accessTokens: AccessTokensService,
     private readonly refreshSessions: RefreshSessionsService,
     private readonly revocation: TokenRevocationService,
+    private readonly idTokens: IdTokensService,
+    private readonly clients: OAuthClientsService,
+    private readonly ssoSessions: SsoSessionsService,
     private readonly metrics: MetricsService,
     private readonly securityEvents: SecurityEventsService,
   ) {}
@@ -61,10 +80,15 @@ export class AuthService {
 
   /**
    * Rotates the refresh token. Reuse of a spent token revokes the session and
-   * its access tokens; a disabled or deleted user's session ends.
+   * its access tokens; a disabled or deleted user's session ends. A session
+   * issued to an app is refreshed only by that `client`.
    */
-  async refresh(refreshToken: string, origin: RequestOrigin): Promise<IssuedSession> {
-    const { token, session } = await this.rotate(refreshToken, origin);
+  async refresh(
+    refreshToken: string,
+    origin: RequestOrigin,
+    client: OAuthClient | null = null,
+  ): Promise<IssuedSession> {
+    const { token, session } = await this.rotate(refreshToken, origin, client);
     const user = await this.users.findActiveById(session.userId);
     if (!user) {
       await this.revocation.revokeSession(session.sessionId, 'disabled');
@@ -78,19 +102,44 @@ export class AuthService {
       actor: { type: 'user', id: user.id },
       subject: { type: 'session', id: session.sessionId },
     });
-    return this.issued(user, session, token);
+    return this.issued(user, session, token, client);
   }
 
   /**
    * The one token response (RFC 6749 §5.1): a new access token for `grant`,
-   * with the refresh token of a user's session; without one for a service.
+   * with the refresh token of a user's session; without one for a service;
+   * for an app's sign-in (authorization code) also an ID token.
    */
-  tokenResponse(grant: IssueAccessToken, refreshToken?: string): TokenResponseDto {
-    return toTokenResponse(this.accessTokens.issue(grant), refreshToken);
+  tokenResponse(
+    grant: IssueAccessToken,
+    refreshToken?: string,
+    idToken?: IdTokenFacts,
+  ): TokenResponseDto {
+    const access = this.accessTokens.issue(grant);
+    const id =
+      idToken && grant.clientId
+        ? this.idTokens.issue({
+            ...idToken,
+            subject: grant.subject,
+            clientId: grant.clientId,
+            accessToken: access.token,
+          })
+        : undefined;
+    return toTokenResponse(access, refreshToken, { scope: grant.scope, idToken: id });
   }
 
-  private issued(user: User, session: RefreshSession, refreshToken: string): IssuedSession {
-    const grant = { subject: user.id, roles: user.roles, sessionId: session.sessionId };
+  private issued(
+    user: User,
+    session: RefreshSession,
+    refreshToken: string,
+    client: OAuthClient | null = null,
+  ): IssuedSession {
+    const grant = {
+      subject: user.id,
+      roles: rolesFor(user, client),
+      sessionId: session.sessionId,
+      ...(session.clientId ? { clientId: session.clientId, scope: session.scope ?? '' } : {}),
+    };
     return {
       tokens: this.tokenResponse(grant, refreshToken),
       sessionId: session.sessionId,
@@ -120,8 +169,10 @@ export class AuthService {
     });
   }
 
+  /** Every session of the caller ends, and every browser sign-in (SSO session) with them. */
   async logoutAll(principal: Principal): Promise<void> {
     await this.revocation.revokeUser(principal.subject, 'logout_all', true);
+    await this.ssoSessions.endAllForUser(principal.subject);
     await this.securityEvents.record({
       action: 'auth.logout_all',
       outcome: 'success',
@@ -129,9 +180,13 @@ export class AuthService {
     });
   }
 
+  /** The caller's live sessions, each with the app it was issued to. */
   async sessions(principal: Principal): Promise<SessionResponseDto[]> {
     const sessions = await this.refreshSessions.listLive(principal.subject);
-    return sessions.map((session) => toSessionResponse(session, principal.sessionId));
+    const names = await this.clients.namesOf(sessions.flatMap((s) => s.clientId ?? []));
+    return sessions.map((session) =>
+      toSessionResponse(session, principal.sessionId, names.get(session.clientId ?? '') ?? null),
+    );
   }
 
   /** Another user's session id is indistinguishable from a missing one (404). */
@@ -148,9 +203,13 @@ export class AuthService {
   }
 
   /** `RefreshSessionsService.rotate`, with reuse answered by revoking the session everywhere. */
-  private async rotate(refreshToken: string, origin: RequestOrigin): Promise<IssuedRefreshToken> {
+  private async rotate(
+    refreshToken: string,
+    origin: RequestOrigin,
+    client: OAuthClient | null,
+  ): Promise<IssuedRefreshToken> {
     try {
-      return await this.refreshSessions.rotate(refreshToken, origin);
+      return await this.refreshSessions.rotate(refreshToken, origin, client?.clientId ?? null);
     } catch (error) {
       if (!(error instanceof TokenError)) throw error;
       const reuse = error instanceof ReuseDetectedError;

@@ -44,7 +44,7 @@ export class OAuthController {
   @Header('Pragma', 'no-cache')
   @ApiOperation({
     summary:
-      'OAuth2 token endpoint (RFC 6749): password, refresh_token and client_credentials grants',
+      'OAuth2 token endpoint (RFC 6749): authorization_code (PKCE, OpenID Connect), password, refresh_token and client_credentials grants',
   })
   @ApiConsumes(FORM, 'application/json')
   @ApiBody({ type: TokenRequestDto })

@@ -13,6 +13,7 @@ import { BearerChallengeException, OAuthException } from '../common/errors.js';
 import { Role } from '../common/role.enum.js';
 import type { TokenRequestDto } from './dto/oauth-requests.dto.js';
 import type { PresentedClient, TokenRequestContext } from './oauth-body.js';
+import type { CodeGrantService } from './code-grant.service.js';
 import { OAuthService } from './oauth.service.js';
 
 const PASSWORD = 'correct-horse-battery';
@@ -61,6 +62,8 @@ describe(OAuthService.name, () => {
     services = authServices(config, key, [ada, root]);
     sut = new OAuthService(
       services.auth,
+      // The authorization_code grant needs the database: test/sso.e2e-spec.ts covers it.
+      {} as CodeGrantService,
       passwords.asService(),
       new FakeClients([{ client: billing, secret: billingSecret.clientSecret }]).asService(),
       services.accessTokens,
@@ -183,9 +186,16 @@ describe(OAuthService.name, () => {
   });
 
   it('refuses a grant type it does not support', async () => {
-    expect(await oauthError(() => grant({ grant_type: 'authorization_code' }))).toEqual({
+    expect(await oauthError(() => grant({ grant_type: 'implicit' }))).toEqual({
       error: 'unsupported_grant_type',
       status: 400,
+    });
+  });
+
+  it('refuses an authorization code from a caller that names no client', async () => {
+    expect(await oauthError(() => grant({ grant_type: 'authorization_code' }))).toEqual({
+      error: 'invalid_client',
+      status: 401,
     });
   });
 

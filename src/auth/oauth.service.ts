@@ -16,6 +16,7 @@ import {
   PasswordSignInService,
 } from '../users/password-sign-in.service.js';
 import { AuthService, InvalidRefreshTokenError } from './auth.service.js';
+import { CodeGrantService } from './code-grant.service.js';
 import {
   INACTIVE_TOKEN,
   IntrospectionResponseDto,
@@ -29,7 +30,7 @@ import type { TokenResponseDto } from './dto/token-response.dto.js';
 import type { PresentedClient, TokenGrant, TokenRequestContext } from './oauth-body.js';
 
 /** The grants of this token endpoint; `password` only for callers that name no registered client. */
-const TOKEN_GRANTS = ['password', 'refresh_token', 'client_credentials'];
+const TOKEN_GRANTS = ['authorization_code', 'password', 'refresh_token', 'client_credentials'];
 
 const looksLikeJwt = (token: string) => token.split('.').length === 3;
 
@@ -38,6 +39,7 @@ const looksLikeJwt = (token: string) => token.split('.').length === 3;
 export class OAuthService {
   constructor(
     private readonly auth: AuthService,
+    private readonly codeGrant: CodeGrantService,
     private readonly passwords: PasswordSignInService,
     private readonly clients: OAuthClientsService,
     private readonly accessTokens: AccessTokensService,
@@ -65,12 +67,15 @@ export class OAuthService {
         `This client is not registered for the ${dto.grant_type} grant`,
       );
     }
+    if (dto.grant_type === 'password') return this.passwordGrant(dto, context);
+    if (dto.grant_type === 'refresh_token') {
+      return { response: await this.refreshGrant(dto, context.origin, client) };
+    }
+    if (!client) throw clientAuthenticationRequired();
     if (dto.grant_type === 'client_credentials') {
-      if (!client) throw clientAuthenticationRequired();
       return { response: this.clientCredentialsGrant(client) };
     }
-    if (dto.grant_type === 'password') return this.passwordGrant(dto, context);
-    return { response: await this.refreshGrant(dto, context.origin) };
+    return { response: await this.codeGrant.exchange(dto, client, context.origin) };
   }
 
   /** RFC 7009: the answer is the same whether or not the token existed. */
@@ -152,11 +157,12 @@ export class OAuthService {
   private async refreshGrant(
     dto: TokenRequestDto,
     origin: RequestOrigin,
+    client: OAuthClient | null,
   ): Promise<TokenResponseDto> {
     if (!dto.refresh_token)
       throw new OAuthException('invalid_request', 'refresh_token is required');
     try {
-      return (await this.auth.refresh(dto.refresh_token, origin)).tokens;
+      return (await this.auth.refresh(dto.refresh_token, origin, client)).tokens;
     } catch (error) {
       throw asInvalidGrant(error);
     }

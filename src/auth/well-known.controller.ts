@@ -5,6 +5,8 @@ import { Public } from '../common/decorators/public.decorator.js';
 import type { Config } from '../config/config.js';
 import { InjectConfig } from '../config/config.module.js';
 import { SigningKeysService } from '../tokens/signing-keys.service.js';
+import { SUPPORTED_SCOPES } from '../clients/client-metadata.js';
+import { PROMPTS } from '../sso/authorization-request.js';
 
 @ApiTags('discovery')
 @Public()
@@ -33,17 +35,49 @@ export class WellKnownController {
     const issuer = this.config.auth.issuer.replace(/\/$/, '');
     return {
       issuer: this.config.auth.issuer,
-      jwks_uri: `${issuer}/.well-known/jwks.json`,
+      authorization_endpoint: `${issuer}/oauth/authorize`,
       token_endpoint: `${issuer}/auth/token`,
+      userinfo_endpoint: `${issuer}/oauth/userinfo`,
+      end_session_endpoint: `${issuer}/oauth/end-session`,
+      jwks_uri: `${issuer}/.well-known/jwks.json`,
       revocation_endpoint: `${issuer}/oauth/revoke`,
       introspection_endpoint: `${issuer}/oauth/introspect`,
-      grant_types_supported: ['password', 'refresh_token', 'client_credentials'],
-      response_types_supported: ['token'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      grant_types_supported: [
+        'authorization_code',
+        'refresh_token',
+        'client_credentials',
+        'password',
+      ],
+      code_challenge_methods_supported: ['S256'],
+      scopes_supported: [...SUPPORTED_SCOPES],
+      prompt_values_supported: [...PROMPTS],
+      authorization_response_iss_parameter_supported: true,
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      revocation_endpoint_auth_methods_supported: [
+        'client_secret_basic',
+        'client_secret_post',
+        'none',
+      ],
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       id_token_signing_alg_values_supported: [this.config.auth.algorithm],
-      token_endpoint_auth_signing_alg_values_supported: [this.config.auth.algorithm],
       subject_types_supported: ['public'],
-      claims_supported: ['iss', 'aud', 'sub', 'iat', 'exp', 'jti', 'sid', 'roles', 'client_id'],
+      claims_supported: [
+        'iss',
+        'sub',
+        'aud',
+        'exp',
+        'iat',
+        'auth_time',
+        'nonce',
+        'sid',
+        'at_hash',
+        'email',
+        'email_verified',
+        'name',
+        'preferred_username',
+      ],
     };
   }
 }

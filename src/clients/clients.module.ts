@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module.js';
 import { AdminClientsController } from './admin-clients.controller.js';
+import { DocsClientBootstrap } from './docs-client.js';
 import { OAuthClient } from './entities/oauth-client.entity.js';
 import { OAuthClientsRepository } from './oauth-clients.repository.js';
 import { OAuthClientsService } from './oauth-clients.service.js';
@@ -10,7 +11,7 @@ import { OAuthClientsService } from './oauth-clients.service.js';
 @Module({
   imports: [TypeOrmModule.forFeature([OAuthClient]), AuditModule],
   controllers: [AdminClientsController],
-  providers: [OAuthClientsRepository, OAuthClientsService],
+  providers: [OAuthClientsRepository, OAuthClientsService, DocsClientBootstrap],
   exports: [OAuthClientsService],
 })
 export class ClientsModule {}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { In, Repository } from 'typeorm';
 import { OAuthClient } from './entities/oauth-client.entity.js';
 
 @Injectable()
@@ -11,6 +11,11 @@ export class OAuthClientsRepository {
     return this.clients.save(this.clients.create(client));
   }
 
+  /** Creates or resets a client the server itself defines, by its fixed client id. */
+  async upsertBuiltIn(client: Partial<OAuthClient> & { clientId: string }): Promise<void> {
+    await this.clients.upsert(client, { conflictPaths: ['clientId'] });
+  }
+
   /** The only query that loads a secret hash. */
   findByClientIdWithSecret(clientId: string): Promise<OAuthClient | null> {
     return this.clients
@@ -18,6 +23,14 @@ export class OAuthClientsRepository {
       .addSelect('client.secretHash')
       .where('client.client_id = :clientId', { clientId })
       .getOne();
+  }
+
+  findByClientId(clientId: string): Promise<OAuthClient | null> {
+    return this.clients.findOne({ where: { clientId } });
+  }
+
+  findByClientIds(clientIds: string[]): Promise<OAuthClient[]> {
+    return this.clients.find({ where: { clientId: In(clientIds) } });
   }
 
   listAll(): Promise<OAuthClient[]> {

@@ -79,6 +79,20 @@ export class OAuthClientsService {
     return client;
   }
 
+  /** An enabled client by its id, without its secret (the authorization endpoint); `null` otherwise. */
+  async findEnabled(clientId: string): Promise<OAuthClient | null> {
+    if (!CLIENT_ID_PATTERN.test(clientId)) return null;
+    const client = await this.clients.findByClientId(clientId);
+    return client && !client.disabled ? client : null;
+  }
+
+  /** The names of these clients, by client id (for session and consent lists). */
+  async namesOf(clientIds: string[]): Promise<Map<string, string>> {
+    const unique = [...new Set(clientIds)];
+    const clients = unique.length > 0 ? await this.clients.findByClientIds(unique) : [];
+    return new Map(clients.map((client) => [client.clientId, client.name]));
+  }
+
   list(): Promise<OAuthClient[]> {
     return this.clients.listAll();
   }

@@ -33,6 +33,17 @@ export class BearerChallengeException extends HttpException {
   }
 }
 
+/** A valid access token without the scope the resource needs (RFC 6750 §3.1): 403 with a challenge. */
+export class InsufficientScopeException extends HttpException {
+  constructor(readonly scope: string) {
+    super(`The access token lacks the ${scope} scope`, 403);
+  }
+
+  get challenge(): string {
+    return `Bearer realm="auth", error="insufficient_scope", scope="${this.scope}"`;
+  }
+}
+
 /** An RFC 6749 §5.2 error from an OAuth2 endpoint (`invalid_grant`, `invalid_client`, …). */
 export class OAuthException extends HttpException {
   constructor(

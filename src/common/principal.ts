@@ -11,8 +11,9 @@ export interface AccessTokenClaims {
   /** Refresh-session id; absent on client-credentials tokens. */
   sid?: string;
   roles: Role[];
-  /** Present on client-credentials tokens. */
+  /** The client the token was issued to: a service (client credentials) or an app a user signed in to. */
   client_id?: string;
+  /** The scopes granted to that app (authorization-code grant). */
   scope?: string;
 }
 
@@ -24,7 +25,9 @@ export interface AccessTokenClaims {
 export interface Principal {
   /** `sub`: a user id, or `client:<client_id>` for a service. */
   subject: string;
+  /** `null` for a service's token. */
   userId: string | null;
+  /** The service, or the app a user's token was issued to. */
   clientId: string | null;
   roles: Role[];
   sessionId: string | null;

@@ -10,6 +10,8 @@ export interface AuthSettings {
   accessTokenTtl: number;
   refreshTokenTtl: number;
   refreshIdleTtl: number;
+  /** How long a browser's sign-in on the hosted page lasts (the SSO session). */
+  ssoSessionTtl: number;
   keyEncryptionSecret: string | undefined;
   /** Signing key for HS256 (also encrypted at rest like the asymmetric ones). */
   hmacSecret: string | undefined;
@@ -66,6 +68,9 @@ export class AuthEnv {
   @IsDuration(365 * 86400)
   REFRESH_IDLE_TTL?: string;
 
+  @IsDuration(30 * 86400)
+  SSO_SESSION_TTL?: string;
+
   /** Seals signing keys at rest and keys device tokens. */
   @IsSecret()
   KEY_ENCRYPTION_SECRET?: string;
@@ -81,6 +86,7 @@ export function authSettings(env: AuthEnv, defaultIssuer: string): AuthSettings 
     accessTokenTtl: durationSeconds(env.ACCESS_TOKEN_TTL, 15 * 60),
     refreshTokenTtl: durationSeconds(env.REFRESH_TOKEN_TTL, 30 * 86400),
     refreshIdleTtl: durationSeconds(env.REFRESH_IDLE_TTL, 7 * 86400),
+    ssoSessionTtl: durationSeconds(env.SSO_SESSION_TTL, 10 * 3600),
     keyEncryptionSecret: env.KEY_ENCRYPTION_SECRET,
     hmacSecret: env.JWT_SECRET,
   };

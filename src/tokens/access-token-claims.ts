@@ -31,7 +31,8 @@ export function principalFromClaims(payload: unknown, rules: ClaimRules): Princi
   if (!clientId && !sessionId) throw new TokenError('bad_claims', 'token lacks a session');
   return {
     subject: claims.sub,
-    userId: clientId ? null : claims.sub,
+    // A service's token has a client and no session; a user's token issued to an app has both.
+    userId: sessionId ? claims.sub : null,
     clientId,
     roles: claims.roles,
     sessionId,

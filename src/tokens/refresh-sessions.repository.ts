@@ -12,7 +12,9 @@ export type RevokeReason =
   | 'password_guessing'
   | 'admin'
   | 'disabled'
-  | 'idle';
+  | 'idle'
+  | 'code_replay'
+  | 'consent_revoked';
 
 const LIVE = 'spent_at IS NULL AND revoked_at IS NULL AND expires_at > now()';
 
@@ -46,6 +48,7 @@ export class RefreshSessionsRepository {
     nextTokenHash: Buffer,
     idleSeconds: number,
     origin: RequestOrigin,
+    clientId: string | null,
   ): Promise<RefreshSession | null> {
     const table = this.sessions.metadata.tablePath
       .split('.')
@@ -55,13 +58,17 @@ export class RefreshSessionsRepository {
       `WITH spent AS (
          UPDATE ${table} SET spent_at = now()
          WHERE token_hash = $1 AND ${LIVE} AND created_at > now() - make_interval(secs => $3)
-         RETURNING family_id, user_id, user_agent, ip, session_started_at, expires_at
+           AND client_id IS NOT DISTINCT FROM $6
+         RETURNING family_id, user_id, user_agent, ip, session_started_at, expires_at,
+           client_id, scope, sso_session_id
        )
-       INSERT INTO ${table} (family_id, user_id, token_hash, user_agent, ip, session_started_at, expires_at)
-       SELECT family_id, user_id, $2, coalesce($4, user_agent), coalesce($5, ip), session_started_at, expires_at
+       INSERT INTO ${table} (family_id, user_id, token_hash, user_agent, ip, session_started_at,
+         expires_at, client_id, scope, sso_session_id)
+       SELECT family_id, user_id, $2, coalesce($4, user_agent), coalesce($5, ip), session_started_at,
+         expires_at, client_id, scope, sso_session_id
        FROM spent
        RETURNING *`,
-      [tokenHash, nextTokenHash, idleSeconds, origin.userAgent, origin.ip],
+      [tokenHash, nextTokenHash, idleSeconds, origin.userAgent, origin.ip, clientId],
     );
     return rows[0] ? this.sessions.create(this.fromRaw(rows[0])) : null;
   }
@@ -105,6 +112,36 @@ export class RefreshSessionsRepository {
       .returning('family_id');
     if (keepSessionId) query.andWhere('family_id <> :keepSessionId', { keepSessionId });
     const result = await query.execute();
+    return [...new Set((result.raw as { family_id: string }[]).map((row) => row.family_id))];
+  }
+
+  /** Revokes every session issued through these SSO sessions; returns their ids. */
+  revokeBySsoSessions(ssoSessionIds: string[], reason: RevokeReason): Promise<string[]> {
+    if (ssoSessionIds.length === 0) return Promise.resolve([]);
+    return this.revokeWhere('sso_session_id IN (:...ssoSessionIds)', { ssoSessionIds }, reason);
+  }
+
+  /** Revokes a user's sessions issued to one client; returns their ids. */
+  revokeClientSessions(userId: string, clientId: string, reason: RevokeReason): Promise<string[]> {
+    return this.revokeWhere(
+      'user_id = :userId AND client_id = :clientId',
+      { userId, clientId },
+      reason,
+    );
+  }
+
+  private async revokeWhere(
+    condition: string,
+    parameters: Record<string, unknown>,
+    reason: RevokeReason,
+  ): Promise<string[]> {
+    const result = await this.sessions
+      .createQueryBuilder()
+      .update(RefreshSession)
+      .set({ revokedAt: () => 'now()', revokedReason: reason })
+      .where(`${condition} AND revoked_at IS NULL`, parameters)
+      .returning('family_id')
+      .execute();
     return [...new Set((result.raw as { family_id: string }[]).map((row) => row.family_id))];
   }
 
@@ -155,6 +192,9 @@ export class RefreshSessionsRepository {
       spentAt: raw.spent_at as Date | null,
       revokedAt: raw.revoked_at as Date | null,
       revokedReason: raw.revoked_reason as string | null,
+      clientId: raw.client_id as string | null,
+      scope: raw.scope as string | null,
+      ssoSessionId: raw.sso_session_id as string | null,
     };
   }
 }

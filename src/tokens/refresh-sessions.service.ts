@@ -9,6 +9,18 @@ import { RefreshSession } from './entities/refresh-session.entity.js';
 import { RefreshSessionsRepository, RevokeReason } from './refresh-sessions.repository.js';
 import { TokenError } from './token.error.js';
 
+/** What a session issued to an app records (authorization-code grant). */
+export interface SessionGrant {
+  /** The session's id, chosen beforehand (an authorization code records it before the session starts). */
+  sessionId: string;
+  clientId: string;
+  scope: string;
+  /** The SSO session it was issued through. */
+  ssoSessionId: string;
+  /** A shorter life than REFRESH_TOKEN_TTL (a session whose refresh token is not handed out). */
+  lifetimeSeconds?: number;
+}
+
 export interface IssuedRefreshToken {
   /** Shown to the client once; only its hash is stored. */
   token: string;
@@ -42,18 +54,26 @@ export class RefreshSessionsService {
     @InjectConfig() private readonly config: Config,
   ) {}
 
-  /** Starts a new session for a user who just proved who they are. */
-  async start(userId: string, origin: RequestOrigin): Promise<IssuedRefreshToken> {
+  /** Starts a new session for a user who just proved who they are (for an app: `grant`). */
+  async start(
+    userId: string,
+    origin: RequestOrigin,
+    grant?: SessionGrant,
+  ): Promise<IssuedRefreshToken> {
     const token = newRefreshToken();
     const now = new Date(this.clock.now());
+    const lifetime = grant?.lifetimeSeconds ?? this.config.auth.refreshTokenTtl;
     const session = await this.repository.insert({
-      sessionId: randomUUID(),
+      sessionId: grant?.sessionId ?? randomUUID(),
       userId,
       tokenHash: hashRefreshToken(token),
       ...recorded(origin),
       sessionStartedAt: now,
       lastUsedAt: now,
-      expiresAt: new Date(now.getTime() + this.config.auth.refreshTokenTtl * 1000),
+      expiresAt: new Date(now.getTime() + lifetime * 1000),
+      clientId: grant?.clientId ?? null,
+      scope: grant?.scope ?? null,
+      ssoSessionId: grant?.ssoSessionId ?? null,
     });
     return { token, session };
   }
@@ -61,9 +81,15 @@ export class RefreshSessionsService {
   /**
    * Spends the presented token and issues its successor in the same session,
    * atomically. A token that was already spent is reuse: `ReuseDetectedError`
-   * tells the caller to revoke the session and its access tokens.
+   * tells the caller to revoke the session and its access tokens. Only the
+   * app the session was issued to (`clientId`; `null` for a direct sign-in)
+   * may spend it: for anyone else it is no valid token.
    */
-  async rotate(token: string, origin: RequestOrigin): Promise<IssuedRefreshToken> {
+  async rotate(
+    token: string,
+    origin: RequestOrigin,
+    clientId: string | null = null,
+  ): Promise<IssuedRefreshToken> {
     if (!TOKEN_PATTERN.test(token)) throw new TokenError('malformed', 'malformed refresh token');
     const tokenHash = hashRefreshToken(token);
     const next = newRefreshToken();
@@ -72,15 +98,16 @@ export class RefreshSessionsService {
       hashRefreshToken(next),
       this.config.auth.refreshIdleTtl,
       recorded(origin),
+      clientId,
     );
     if (rotated) return { token: next, session: rotated };
-    throw await this.refusal(tokenHash);
+    throw await this.refusal(tokenHash, clientId);
   }
 
   /** Why a token could not be spent. Reuse is reported for the caller to revoke the session everywhere. */
-  private async refusal(tokenHash: Buffer): Promise<TokenError> {
+  private async refusal(tokenHash: Buffer, clientId: string | null): Promise<TokenError> {
     const found = await this.repository.findByTokenHash(tokenHash);
-    if (found?.spentAt && !found.revokedAt) {
+    if (found?.spentAt && !found.revokedAt && found.clientId === clientId) {
       return new ReuseDetectedError(found.sessionId, found.userId);
     }
     return new TokenError('expired', 'refresh token is invalid, expired or revoked');
@@ -103,6 +130,15 @@ export class RefreshSessionsService {
     manager?: EntityManager,
   ): Promise<boolean> {
     return this.repository.revokeSession(sessionId, reason, userId, manager);
+  }
+
+  /** Revokes the sessions issued through these SSO sessions; returns their ids. */
+  revokeIssuedThrough(ssoSessionIds: string[], reason: RevokeReason): Promise<string[]> {
+    return this.repository.revokeBySsoSessions(ssoSessionIds, reason);
+  }
+
+  revokeClientSessions(userId: string, clientId: string, reason: RevokeReason): Promise<string[]> {
+    return this.repository.revokeClientSessions(userId, clientId, reason);
   }
 
   revokeAllForUser(

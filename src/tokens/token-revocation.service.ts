@@ -67,6 +67,32 @@ export class TokenRevocationService {
     return revoked;
   }
 
+  /** Ends the sessions issued through these SSO sessions (sign-out of the browser). */
+  async revokeIssuedThrough(ssoSessionIds: string[], reason: RevokeReason): Promise<number> {
+    const sessionIds = await this.sessions.revokeIssuedThrough(ssoSessionIds, reason);
+    await this.blocklist.revokeSessions(sessionIds);
+    this.logger.log({ event: 'sessions.revoked', reason, count: sessionIds.length });
+    return sessionIds.length;
+  }
+
+  /** Ends a user's sessions issued to one app (its consent was withdrawn). */
+  async revokeClientSessions(
+    userId: string,
+    clientId: string,
+    reason: RevokeReason,
+  ): Promise<number> {
+    const sessionIds = await this.sessions.revokeClientSessions(userId, clientId, reason);
+    await this.blocklist.revokeSessions(sessionIds);
+    this.logger.log({
+      event: 'sessions.revoked',
+      userId,
+      clientId,
+      reason,
+      count: sessionIds.length,
+    });
+    return sessionIds.length;
+  }
+
   /** Ends every session of a user but `keepSessionId` (a password change keeps the caller's). */
   async revokeOtherSessions(
     userId: string,

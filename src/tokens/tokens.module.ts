@@ -12,7 +12,11 @@ import { TokenCutoff } from './entities/token-cutoff.entity.js';
 import { BlocklistService } from './blocklist.service.js';
 import { CsrfTokensService } from './csrf-tokens.service.js';
 import { DeviceTokensService } from './device-tokens.service.js';
-import { keyEncryptionSecretProvider } from '../config/key-encryption-secret.js';
+import {
+  KEY_ENCRYPTION_SECRET,
+  keyEncryptionSecretProvider,
+} from '../config/key-encryption-secret.js';
+import { IdTokensService } from './id-tokens.service.js';
 import { TokenCutoffsRepository } from './token-cutoffs.repository.js';
 import { TokenRevocationService } from './token-revocation.service.js';
 import { RefreshSessionsRepository } from './refresh-sessions.repository.js';
@@ -25,8 +29,8 @@ import { TokenHousekeepingService } from './token-housekeeping.service.js';
 
 /**
  * Token mechanics only: signing keys, access tokens (issuing and the one
- * verification), refresh sessions, the blocklist and revocation, device
- * tokens, CSRF tokens. No HTTP, no users.
+ * verification), ID tokens, refresh sessions, the blocklist and revocation,
+ * device tokens, CSRF tokens. No HTTP, no users.
  */
 @Module({
   imports: [
@@ -51,8 +55,11 @@ import { TokenHousekeepingService } from './token-housekeeping.service.js';
     TokenHousekeepingService,
     DeviceTokensService,
     CsrfTokensService,
+    IdTokensService,
   ],
   exports: [
+    KEY_ENCRYPTION_SECRET,
+    IdTokensService,
     SigningKeysService,
     AccessTokensService,
     RefreshSessionsService,

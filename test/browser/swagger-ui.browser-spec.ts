@@ -1,27 +1,37 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { register } from '../support/factories.js';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { register, type NewUser } from '../support/factories.js';
+import { freePort } from '../support/net.js';
 import { useTestApp } from '../support/test-app.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /**
  * What a person does in Swagger UI: open /docs, sign in through the
- * Authorize dialog (OAuth2 password flow against /auth/token), then call a
- * protected operation with "Try it out".
+ * Authorize dialog (on the sign-in page, through the authorization code flow
+ * with PKCE, or with the OAuth2 password flow against /auth/token), then
+ * call a protected operation with "Try it out". The server's issuer is its
+ * own address, where the docs client's redirect URI points.
  */
 describe('Swagger UI', () => {
-  const t = useTestApp();
+  let port: number;
+  beforeAll(async () => {
+    port = await freePort();
+  });
+  const t = useTestApp({ env: () => ({ JWT_ISSUER: `http://127.0.0.1:${port}` }) });
   let browser: Browser;
   let page: Page;
   let baseUrl: string;
+  let users: (NewUser & { id: string })[];
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM))
       throw new Error(`Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`);
-    await t.app.listen(0, '127.0.0.1');
-    baseUrl = (await t.app.getUrl()).replace('[::1]', '127.0.0.1');
+    users = [await register(t.http), await register(t.http)];
+    // After the last t.http call: SuperTest closes a server it once started after each request.
+    await t.app.listen(port, '127.0.0.1');
+    baseUrl = `http://127.0.0.1:${port}`;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -35,6 +45,9 @@ describe('Swagger UI', () => {
         '--disable-sync',
       ],
     });
+  });
+
+  beforeEach(async () => {
     page = await browser.newPage();
   });
 
@@ -42,31 +55,8 @@ describe('Swagger UI', () => {
     await browser?.close();
   });
 
-  it('signs in with the Authorize button and calls GET /users/me', async () => {
-    const user = await register(t.http);
-    const consoleErrors: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(message.text());
-    });
-
-    const tokenResponse = page.waitForResponse((response) =>
-      response.url().endsWith('/auth/token'),
-    );
-    await page.goto(`${baseUrl}/docs`);
-    await page.locator('.btn.authorize').first().click();
-    await page.locator('#oauth_username').fill(user.username);
-    await page.locator('#oauth_password').fill(user.password);
-    await page
-      .locator('.auth-container')
-      .filter({ has: page.locator('#oauth_username') })
-      .locator('button.authorize')
-      .click();
-    expect((await tokenResponse).status()).toBe(200);
-    await expect
-      .poll(() => page.getByRole('button', { name: 'Logout' }).count())
-      .toBeGreaterThan(0);
-    await page.locator('button.btn-done').first().click();
-
+  /** "Try it out" on GET /users/me: the call carries the token and shows the user. */
+  async function callMe(email: string): Promise<void> {
     const operation = page.locator('#operations-users-UsersController_me');
     await operation.locator('.opblock-summary').click();
     await operation.locator('button.try-out__btn').click();
@@ -79,7 +69,74 @@ describe('Swagger UI', () => {
     await expect.poll(() => shown.textContent()).toContain('200');
     await expect
       .poll(() => operation.locator('.live-responses-table .microlight').first().textContent())
-      .toContain(user.email);
+      .toContain(email);
+  }
+
+  it('signs in on the sign-in page (authorization code with PKCE) and calls GET /users/me', async () => {
+    const user = users[0];
+    const consoleErrors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    await page.goto(`${baseUrl}/docs`);
+    await page.locator('.btn.authorize').first().click();
+    const section = page.locator('.auth-container').filter({ hasText: 'authorizationCode' });
+    await expect.poll(() => section.textContent()).toContain('/oauth/authorize');
+
+    const popupOpened = page.waitForEvent('popup');
+    await section.locator('button.authorize').click();
+    const popup = await popupOpened;
+    popup.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(`popup: ${message.text()}`);
+    });
+    await popup.getByLabel('Username or email').fill(user.username);
+    await popup.getByLabel('Password').fill(user.password);
+    const tokenResponse = page.waitForResponse((response) =>
+      response.url().endsWith('/auth/token'),
+    );
+    await popup.getByRole('button', { name: 'Sign in' }).click();
+    const token = await tokenResponse;
+    expect(token.status()).toBe(200);
+    expect(token.request().postData()).toMatch(/grant_type=authorization_code/);
+    expect(token.request().postData()).toMatch(/code_verifier=/);
+    expect(token.request().postData()).toContain('client_id=app_api-docs-console');
+    await expect
+      .poll(() => page.getByRole('button', { name: 'Logout' }).count())
+      .toBeGreaterThan(0);
+    await page.locator('button.btn-done').first().click();
+
+    await callMe(user.email);
+    // Nothing blocked by the Content-Security-Policy or broken in the page or the sign-in popup.
+    expect(consoleErrors).toEqual([]);
+  }, 60_000);
+
+  it('signs in with the password flow of the Authorize button and calls GET /users/me', async () => {
+    const user = users[1];
+    const consoleErrors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+
+    const tokenResponse = page.waitForResponse((response) =>
+      response.url().endsWith('/auth/token'),
+    );
+    await page.goto(`${baseUrl}/docs`);
+    await page.locator('.btn.authorize').first().click();
+    await page.locator('#oauth_username').fill(user.username);
+    await page.locator('#oauth_password').fill(user.password);
+    const password = page
+      .locator('.auth-container')
+      .filter({ has: page.locator('#oauth_username') });
+    // The password grant takes no client; the dialog fills in the docs client's id for every flow.
+    await password.getByLabel('client_id:').fill('');
+    await password.locator('button.authorize').click();
+    expect((await tokenResponse).status()).toBe(200);
+    await expect
+      .poll(() => page.getByRole('button', { name: 'Logout' }).count())
+      .toBeGreaterThan(0);
+    await page.locator('button.btn-done').first().click();
+
+    await callMe(user.email);
 
     await page.screenshot({ path: 'test/browser/swagger-ui.png' });
     // Nothing blocked by the Content-Security-Policy or broken in the page.

@@ -17,7 +17,9 @@ import type { Principal } from '../../src/common/principal.js';
 import type { Config, JwtAlgorithm } from '../../src/config/config.js';
 import { TooManyAttemptsException } from '../../src/rate-limit/login-attempts.service.js';
 import { StoreUnavailableError } from '../../src/redis/key-value-store.js';
+import type { SsoSessionsService } from '../../src/sso/sso-sessions.service.js';
 import { AccessTokensService } from '../../src/tokens/access-tokens.service.js';
+import { IdTokensService } from '../../src/tokens/id-tokens.service.js';
 import type { BlocklistService, RevocationSubject } from '../../src/tokens/blocklist.service.js';
 import { RefreshSession } from '../../src/tokens/entities/refresh-session.entity.js';
 import type { RevokedAccessTokensRepository } from '../../src/tokens/revoked-access-tokens.repository.js';
@@ -136,6 +138,9 @@ export class InMemoryRefreshSessions implements Repository {
       spentAt: null,
       revokedAt: null,
       revokedReason: null,
+      clientId: null,
+      scope: null,
+      ssoSessionId: null,
       ...values,
     });
     this.rows.push(row);
@@ -147,16 +152,22 @@ export class InMemoryRefreshSessions implements Repository {
     nextTokenHash: Buffer,
     idleSeconds: number,
     origin: { userAgent: string | null; ip: string | null },
+    clientId: string | null,
   ): Promise<RefreshSession | null> {
-    const row = this.rows.find((r) => r.tokenHash.equals(tokenHash) && this.live(r, idleSeconds));
+    const row = this.rows.find(
+      (r) => r.tokenHash.equals(tokenHash) && this.live(r, idleSeconds) && r.clientId === clientId,
+    );
     if (!row) return null;
     row.spentAt = new Date(this.clock.now());
-    const { sessionId, userId, sessionStartedAt, expiresAt } = row;
+    const { sessionId, userId, sessionStartedAt, expiresAt, scope, ssoSessionId } = row;
     return this.insert({
       sessionId,
       userId,
       sessionStartedAt,
       expiresAt,
+      clientId,
+      scope,
+      ssoSessionId,
       tokenHash: nextTokenHash,
       userAgent: origin.userAgent ?? row.userAgent,
       ip: origin.ip ?? row.ip,
@@ -303,7 +314,7 @@ export class FakePasswordCheck implements Pick<PasswordSignInService, 'verify'> 
 }
 
 /** `OAuthClientsService.authenticate` over a list of clients and their secrets (`null`: public). */
-export class FakeClients implements Pick<OAuthClientsService, 'authenticate'> {
+export class FakeClients implements Pick<OAuthClientsService, 'authenticate' | 'namesOf'> {
   constructor(private readonly clients: { client: OAuthClient; secret: string | null }[] = []) {}
 
   async authenticate(presented: PresentedClient): Promise<OAuthClient | null> {
@@ -311,6 +322,11 @@ export class FakeClients implements Pick<OAuthClientsService, 'authenticate'> {
     if (!found || found.client.disabled) return null;
     const methodMatches = found.client.tokenEndpointAuthMethod === presented.method;
     return methodMatches && found.secret === presented.clientSecret ? found.client : null;
+  }
+
+  async namesOf(clientIds: string[]): Promise<Map<string, string>> {
+    const known = this.clients.filter((entry) => clientIds.includes(entry.client.clientId));
+    return new Map(known.map(({ client }) => [client.clientId, client.name]));
   }
 
   asService(): OAuthClientsService {
@@ -412,18 +428,40 @@ export function silentSecurityEvents(config: Config): SecurityEventsService {
   );
 }
 
+/** `SsoSessionsService.endAllForUser`, recording whose browser sign-ins ended. */
+export class RecordingSsoSessions implements Pick<SsoSessionsService, 'endAllForUser'> {
+  readonly endedForUsers: string[] = [];
+
+  async endAllForUser(userId: string): Promise<void> {
+    this.endedForUsers.push(userId);
+  }
+
+  asService(): SsoSessionsService {
+    return this as unknown as SsoSessionsService;
+  }
+}
+
 /** `tokenServices`, and the `AuthService` of `users` over them. */
 export function authServices(config: Config, key: LoadedKey, users: User[]) {
   const tokens = tokenServices(config, key);
+  const ssoSessions = new RecordingSsoSessions();
   const auth = new AuthService(
     new FakeUsers(users).asService(),
     tokens.accessTokens,
     tokens.refreshSessions,
     tokens.revocation.asService(),
+    new IdTokensService(
+      new JwtService(),
+      new FakeSigningKeys(key).asService(),
+      tokens.clock,
+      config,
+    ),
+    new FakeClients().asService(),
+    ssoSessions.asService(),
     new MetricsService(),
     silentSecurityEvents(config),
   );
-  return { ...tokens, auth };
+  return { ...tokens, auth, ssoSessions };
 }
 
 export type AuthServices = ReturnType<typeof authServices>;

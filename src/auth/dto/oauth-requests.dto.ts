@@ -2,7 +2,12 @@ import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import type { Principal } from '../../common/principal.js';
 import type { RefreshSession } from '../../tokens/entities/refresh-session.entity.js';
 
-export const GRANT_TYPES = ['password', 'refresh_token', 'client_credentials'] as const;
+export const GRANT_TYPES = [
+  'authorization_code',
+  'password',
+  'refresh_token',
+  'client_credentials',
+] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 
 /** Client authentication in the body (RFC 6749 §2.3.1); HTTP Basic is the alternative, never both. */
@@ -20,10 +25,28 @@ export class ClientCredentialsFields {
 
 /** RFC 6749 token request, form-encoded. Unknown parameters are ignored, as §3.2 requires. */
 export class TokenRequestDto extends ClientCredentialsFields {
-  /** password, refresh_token or client_credentials */
+  /** authorization_code, password, refresh_token or client_credentials */
   @IsString()
   @MaxLength(64)
   grant_type: string;
+
+  /** The authorization code (authorization_code grant). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  code?: string;
+
+  /** The redirect URI of the authorization request, exactly (authorization_code grant). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  redirect_uri?: string;
+
+  /** The PKCE verifier whose S256 was the code_challenge (authorization_code grant). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  code_verifier?: string;
 
   /** Username or email (password grant). */
   @IsOptional()

@@ -81,7 +81,7 @@ export class JwtAuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const presented = /^bearer\s+\S/i.test(request.headers.authorization ?? '');
     if (!principal) throw new BearerChallengeException(describe(error, presented), presented);
-    if (principal.clientId && !this.isMarked(ALLOW_CLIENT_TOKENS_KEY, context)) {
+    if (!principal.userId && !this.isMarked(ALLOW_CLIENT_TOKENS_KEY, context)) {
       throw new BearerChallengeException('This endpoint requires a user token', true);
     }
     return principal;

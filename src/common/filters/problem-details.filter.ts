@@ -4,6 +4,7 @@ import { STATUS_CODES } from 'node:http';
 import {
   BearerChallengeException,
   DependencyUnavailableError,
+  InsufficientScopeException,
   OAuthException,
   ValidationFailedException,
 } from '../errors.js';
@@ -89,7 +90,10 @@ function mapHttpException(exception: HttpException): Mapped {
   const retryAfter = (exception as { retryAfterSeconds?: number }).retryAfterSeconds;
   if (retryAfter) headers['retry-after'] = String(retryAfter);
   if (exception instanceof ValidationFailedException) members.errors = exception.fieldErrors;
-  if (exception instanceof BearerChallengeException) {
+  if (
+    exception instanceof BearerChallengeException ||
+    exception instanceof InsufficientScopeException
+  ) {
     headers['www-authenticate'] = exception.challenge;
   }
   if (exception instanceof OAuthException) {

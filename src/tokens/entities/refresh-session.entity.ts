@@ -56,4 +56,17 @@ export class RefreshSession {
 
   @Column({ name: 'revoked_reason', type: 'varchar', length: 32, nullable: true })
   revokedReason: string | null;
+
+  /** The app the session was issued to (authorization-code grant); `null` for a direct sign-in. */
+  @Column({ name: 'client_id', type: 'varchar', length: 64, nullable: true })
+  clientId: string | null;
+
+  /** The scopes granted to that app, carried by its access tokens. */
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  scope: string | null;
+
+  /** The browser sign-in it was issued through: ending that ends this session too. */
+  @Index('IDX_refresh_sessions_sso_session')
+  @Column({ name: 'sso_session_id', type: 'uuid', nullable: true })
+  ssoSessionId: string | null;
 }

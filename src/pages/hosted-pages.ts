@@ -1,0 +1,88 @@
+import { Injectable } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { assetHref } from './page-files.js';
+import { setPageHeaders } from './page-policy.js';
+import { describeScopes } from './scope-descriptions.js';
+
+/** The product's name on every page. */
+export const PRODUCT_NAME = 'Auth server';
+
+/**
+ * The form fields the pages post, for the handlers that read them:
+ * sign-in posts `username`, `password`, `csrf_token` and `auth_request`;
+ * consent posts `decision` (`allow` | `deny`), `csrf_token` and `auth_request`.
+ */
+export const PAGE_FIELDS = {
+  username: 'username',
+  password: 'password',
+  csrfToken: 'csrf_token',
+  authRequest: 'auth_request',
+  decision: 'decision',
+} as const;
+
+/** Why the sign-in form is shown again; each has one fixed message (nothing the caller words). */
+export type SignInProblem = 'credentials' | 'throttled' | 'expired';
+
+interface PageForm {
+  /** Where the form posts: a path on this server. */
+  action: string;
+  /** From `FormCsrf.tokenFor`. */
+  csrfToken: string;
+  /** The opaque reference to the pending authorization request. */
+  authRequest: string;
+  /** The app's redirect URI, where the form's answer may redirect (allowed by the page's CSP). */
+  redirectUri?: string;
+}
+
+export interface PageData {
+  'sign-in': PageForm & { clientName?: string; loginHint?: string; problem?: SignInProblem };
+  consent: PageForm & { clientName: string; scopes: readonly string[]; userName?: string };
+  error: { title: string; message: string };
+  'signed-out': Record<string, never>;
+}
+
+export type PageName = keyof PageData;
+
+const TITLES: Record<Exclude<PageName, 'error'>, string> = {
+  'sign-in': 'Sign in',
+  consent: 'Allow access',
+  'signed-out': 'Signed out',
+};
+
+/**
+ * The server-rendered pages of browser sign-in. Controllers call `render`
+ * and return; the page gets its own strict CSP (no script at all),
+ * `no-store` and `no-referrer`. Every value is HTML-escaped by the templates.
+ */
+@Injectable()
+export class HostedPages {
+  private readonly assets = { stylesheet: assetHref('pages.css'), icon: assetHref('icon.svg') };
+
+  async render<P extends PageName>(
+    reply: FastifyReply,
+    page: P,
+    data: PageData[P],
+    status = 200,
+  ): Promise<void> {
+    const redirectUri = 'redirectUri' in data ? data.redirectUri : undefined;
+    const html = await reply.viewAsync(page, {
+      ...data,
+      ...this.extras(page, data),
+      productName: PRODUCT_NAME,
+      ...this.assets,
+    });
+    setPageHeaders(reply, redirectUri ? [redirectUri] : []);
+    await reply.status(status).send(html);
+  }
+
+  private extras(page: PageName, data: PageData[PageName]): Record<string, unknown> {
+    if (page === 'error') return { title: (data as PageData['error']).title };
+    if (page === 'consent') {
+      return {
+        title: TITLES.consent,
+        scopes: describeScopes((data as PageData['consent']).scopes),
+      };
+    }
+    return { title: TITLES[page] };
+  }
+}
