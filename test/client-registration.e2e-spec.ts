@@ -311,7 +311,10 @@ describe('client registration (RFC 7591 metadata)', () => {
         grant_type: 'refresh_token',
         refresh_token: user.tokens.refresh_token,
       });
-      expect(response.status, response.text).toBe(200);
+      // Authenticated (no invalid_client), then refused: this session was not issued to the SPA
+      // but to a direct sign-in. The SPA refreshing its own session: test/sso.e2e-spec.ts.
+      expectOAuthError(response, 400, 'invalid_grant');
+      expect(await refreshStatus(t.http, user.tokens.refresh_token)).toBe(200);
     });
 
     it('refuses a grant the client did not register with 400 unauthorized_client', async () => {

@@ -47,6 +47,14 @@ interface Probe {
   authorization?: string;
 }
 
+/**
+ * The hosted pages of browser sign-in answer a browser, so their refusals
+ * are HTML (the error page, or the sign-in form again), never a redirect
+ * away; errors before they run (rate limits, unreadable bodies) are problems
+ * like everywhere else.
+ */
+const HTML_PAGES = ['/oauth/authorize', '/auth/sign-in', '/auth/consent', '/oauth/end-session'];
+
 /** Members an OAuth 2.0 endpoint adds to the problem (RFC 6749 §5.2). */
 const OAUTH_MEMBERS = ['error', 'error_description'];
 const DEEP = 10_000;
@@ -365,9 +373,12 @@ describe('fuzzing every documented endpoint', () => {
   }
 
   /** What is wrong with an answer: a 5xx, or an error that is not the problem shape. */
-  function fault(answer: Answer, oauth: boolean): string | null {
+  function fault(answer: Answer, oauth: boolean, page = false): string | null {
     if (answer.status >= 500) return `status ${answer.status}`;
     if (answer.status < 400) return null;
+    if (page && /^text\/html/.test(String(answer.headers['content-type']))) {
+      return answer.headers.location ? 'an error page that redirects' : null;
+    }
     if (!/^application\/(problem\+)?json/.test(String(answer.headers['content-type']))) {
       return `content type ${answer.headers['content-type']}`;
     }
@@ -410,7 +421,11 @@ describe('fuzzing every documented endpoint', () => {
         callers[role].forget();
         answer = await attempt();
       }
-      const problem = fault(answer, /^\/(oauth|auth\/token)/.test(operation.path));
+      const problem = fault(
+        answer,
+        /^\/(oauth|auth\/token)/.test(operation.path),
+        HTML_PAGES.includes(operation.path),
+      );
       if (problem) {
         faults.push(
           `${operation.method} ${path.slice(0, 80)} [${probe.label}]: ${problem}: ${answer.text.slice(0, 200)}`,

@@ -239,6 +239,8 @@ describe('OpenID Connect code flow', () => {
       });
       expect(tokens.scope).toBe('openid profile email offline_access');
 
+      // An ID token is no access token.
+      expect((await t.http.get('/auth/me').set(bearer(tokens.id_token!))).status).toBe(401);
       const info = await oidc.fetchUserInfo(config, tokens.access_token, user.id);
       expect(info).toEqual({
         sub: user.id,

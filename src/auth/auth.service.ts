@@ -145,7 +145,7 @@ export class AuthService {
     const sessions = await this.refreshSessions.listLive(principal.subject);
     const names = await this.clients.namesOf(sessions.flatMap((s) => s.clientId ?? []));
     return sessions.map((session) =>
-      toSessionResponse(session, principal.sessionId, names.get(session.clientId ?? '')),
+      toSessionResponse(session, principal.sessionId, names.get(session.clientId ?? '') ?? null),
     );
   }
 

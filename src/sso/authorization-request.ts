@@ -160,3 +160,18 @@ export function redirectWith(redirectUri: string, parameters: Record<string, str
   for (const [name, value] of Object.entries(parameters)) url.searchParams.append(name, value);
   return url.toString();
 }
+
+/** An error response for the client's redirect URI: `error`, `error_description`, `state`, `iss`. */
+export function errorLocation(
+  redirectUri: string,
+  error: AuthorizationError,
+  state: string | undefined,
+  issuer: string,
+): string {
+  return redirectWith(redirectUri, {
+    error: error.error,
+    error_description: error.message,
+    ...(state !== undefined ? { state } : {}),
+    iss: issuer,
+  });
+}

@@ -14,6 +14,7 @@ import { AuthorizationCodesService } from './authorization-codes.service.js';
 import {
   AuthorizationError,
   type AuthorizationRequest,
+  errorLocation,
   parseAuthorizationRequest,
   redirectWith,
   targetOf,
@@ -21,43 +22,15 @@ import {
   UntrustedRedirectError,
 } from './authorization-request.js';
 import { ConsentsService } from './consents.service.js';
+import type {
+  AuthorizationStep,
+  SignInFailure,
+  SignInForm,
+  SignInResult,
+} from './authorization-step.js';
 import type { SsoSession } from './entities/sso-session.entity.js';
 import { PendingRequests } from './pending-requests.js';
 import { SsoSessionsService } from './sso-sessions.service.js';
-
-/** What the browser gets next: a redirect to the app, or one of our forms. */
-export type AuthorizationStep =
-  | { kind: 'redirect'; location: string }
-  | {
-      kind: 'sign-in';
-      client: OAuthClient;
-      /** The app's redirect URI, where the form's answer may lead. */
-      redirectUri: string;
-      pending: string;
-      loginHint: string | null;
-      /** Why the form is shown again: wrong credentials, or too many attempts. */
-      failure?: { reason: 'invalid_credentials' } | { reason: 'throttled'; retryAfter: number };
-    }
-  | {
-      kind: 'consent';
-      client: OAuthClient;
-      redirectUri: string;
-      pending: string;
-      scopes: string[];
-    };
-
-/** A step, and what the sign-in adds to the response: a new SSO cookie, a device token. */
-export interface SignInResult {
-  step: AuthorizationStep;
-  ssoToken: string | null;
-  deviceToken: string | null;
-}
-
-export interface SignInForm {
-  request: unknown;
-  username: string;
-  password: string;
-}
 
 const EXPIRED_FORM =
   'This page has expired or was not made by this server. Go back to the application and sign in again.';
@@ -103,7 +76,7 @@ export class AuthorizationService {
     ssoToken?: string,
   ): Promise<SignInResult> {
     const { request, client } = await this.openPending(form.request, 'sign-in');
-    const retry = (failure: Extract<AuthorizationStep, { kind: 'sign-in' }>['failure']) => ({
+    const retry = (failure: SignInFailure) => ({
       step: this.signInStep(request, client, form.username, failure),
       ssoToken: null,
       deviceToken: null,
@@ -190,7 +163,7 @@ export class AuthorizationService {
     request: AuthorizationRequest,
     client: OAuthClient,
     loginHint: string | null,
-    failure?: Extract<AuthorizationStep, { kind: 'sign-in' }>['failure'],
+    failure?: SignInFailure,
   ): AuthorizationStep {
     const pending = this.pending.seal(request, { step: 'sign-in' });
     return {
@@ -218,24 +191,12 @@ export class AuthorizationService {
   private refuse(request: AuthorizationRequest, error: 'login_required' | 'consent_required') {
     const description =
       error === 'login_required' ? 'The user is not signed in' : 'The user has not consented';
-    return this.errorRedirect(
-      request.redirectUri,
-      new AuthorizationError(error, description),
-      request.state,
-    );
+    const refusal = new AuthorizationError(error, description);
+    return this.errorRedirect(request.redirectUri, refusal, request.state);
   }
 
-  private errorRedirect(
-    redirectUri: string,
-    error: AuthorizationError,
-    state: string | undefined,
-  ): AuthorizationStep {
-    const location = redirectWith(redirectUri, {
-      error: error.error,
-      error_description: error.message,
-      ...(state !== undefined ? { state } : {}),
-      iss: this.config.auth.issuer,
-    });
-    return { kind: 'redirect', location };
+  private errorRedirect(redirectUri: string, error: AuthorizationError, state?: string) {
+    const location = errorLocation(redirectUri, error, state, this.config.auth.issuer);
+    return { kind: 'redirect', location } as const;
   }
 }

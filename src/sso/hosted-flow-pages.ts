@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FormCsrf } from '../pages/form-csrf.js';
 import { HostedPages, type SignInProblem } from '../pages/hosted-pages.js';
 import { UntrustedRedirectError } from './authorization-request.js';
-import type { AuthorizationStep } from './authorization.service.js';
+import type { AuthorizationStep } from './authorization-step.js';
 import type { EndSessionStep } from './end-session.service.js';
 
 /** A form that is not what the page posts: shown on the error page. */

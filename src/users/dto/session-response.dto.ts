@@ -12,8 +12,8 @@ export class SessionResponseDto {
   ip: string | null;
   /** The app the session was issued to (authorization-code grant); `null` for a direct sign-in. */
   clientId: string | null;
-  /** That app's `client_name`. */
-  clientName: string | null;
+  /** That app's `client_name` (on the caller's own list). */
+  clientName?: string | null;
   /** True for the session of the token making this request (only on the caller's own list). */
   current?: boolean;
 }
@@ -25,12 +25,12 @@ export class SessionResponseDto {
 export function toSessionResponse(
   session: RefreshSession,
   currentSessionId?: string | null,
-  clientName?: string,
+  clientName?: string | null,
 ): SessionResponseDto {
   return {
     id: session.sessionId,
     clientId: session.clientId,
-    clientName: session.clientId ? (clientName ?? null) : null,
+    ...(clientName !== undefined ? { clientName } : {}),
     createdAt: session.sessionStartedAt,
     lastUsedAt: session.lastUsedAt,
     expiresAt: session.expiresAt,
