@@ -38,6 +38,7 @@ describe('single sign-on in a browser', () => {
   let user: { username: string; password: string; email: string; id: string };
   let spa: RegisteredClient;
   let portal: RegisteredClient;
+  let partner: RegisteredClient;
   const consoleErrors: string[] = [];
   /** Every HTML page of ours the browser loaded, with its headers. */
   const pages: Response[] = [];
@@ -66,6 +67,13 @@ describe('single sign-on in a browser', () => {
       token_endpoint_auth_method: 'client_secret_basic',
       scope: 'openid profile email',
       first_party: true,
+    });
+    partner = await registerClient({
+      client_name: 'Partner Notes',
+      redirect_uris: [`${appOrigin}/partner/cb`],
+      grant_types: ['authorization_code'],
+      token_endpoint_auth_method: 'client_secret_post',
+      scope: 'openid email',
     });
     user = await register(t.http);
     // After the last t.http call: SuperTest closes a server it once started after each request.
@@ -138,10 +146,10 @@ describe('single sign-on in a browser', () => {
 
   /** Sends the browser to `url` and resolves with the app URL it ends up on. */
   async function landOnApp(url: URL | string, act?: () => Promise<void>): Promise<URL> {
-    const landed = page.waitForURL((target) => target.origin === appOrigin);
     await page.goto(url.toString());
     if (act) await act();
-    await landed;
+    // After the page of ours (if any) is done with: the last test may have left the browser on an app.
+    await page.waitForURL((target) => target.origin === appOrigin);
     return new URL(page.url());
   }
 
@@ -200,6 +208,38 @@ describe('single sign-on in a browser', () => {
 
     expect(tokens.claims()).toMatchObject({ sub: user.id, aud: portal.client_id });
     expect(pages.length).toBe(seen);
+  });
+
+  it('asks for consent for an app that is not first party, answered with the keyboard', async () => {
+    const config = await oidc.discovery(
+      new URL(issuer),
+      partner.client_id,
+      undefined,
+      oidc.ClientSecretPost(partner.client_secret!),
+      { execute: [oidc.allowInsecureRequests] },
+    );
+    const request = await authorizationRequest(config, `${appOrigin}/partner/cb`, {
+      scope: 'openid email',
+    });
+
+    const callback = await landOnApp(request.url, async () => {
+      await expect.poll(() => page.title()).toMatch(/^Allow access · /);
+      expect(await page.locator('h1').textContent()).toBe(
+        'Partner Notes wants to access your account',
+      );
+      expect(await page.locator('li').allTextContents()).toEqual([
+        'Know that it is you when you sign in',
+        'See your email address and whether it is verified',
+      ]);
+      await page.keyboard.press('Tab');
+      expect(
+        await page.evaluate('document.activeElement && document.activeElement.textContent'),
+      ).toBe('Allow');
+      await page.keyboard.press('Enter');
+    });
+    const tokens = await oidc.authorizationCodeGrant(config, callback, request.checks);
+
+    expect(tokens.claims()).toMatchObject({ sub: user.id, aud: partner.client_id });
   });
 
   let idToken: string;
