@@ -1,38 +1,12 @@
-import { Type } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { PageQueryDto } from '../../common/validation/page-query.dto.js';
+import { IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import type { AuditFilter } from '../audit-events.repository.js';
 import { SECURITY_ACTIONS } from '../security-event.js';
 
 /** Printable text without control characters (PostgreSQL text cannot hold U+0000). */
 const PRINTABLE = /^[^\p{Cc}]+$/u;
 
-export class ListAuditEventsQueryDto {
-  /** 1-based page number. */
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100_000)
-  page: number = 1;
-
-  /** Page size, at most 100. */
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit: number = 20;
-
+export class ListAuditEventsQueryDto extends PageQueryDto {
   /** Only events about this subject type. */
   @IsOptional()
   @IsIn(['user', 'client', 'key', 'session'])

@@ -1,24 +1,8 @@
-import { Type } from 'class-transformer';
-import { IsEnum, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { PageQueryDto } from '../../common/validation/page-query.dto.js';
+import { IsEnum, IsOptional, IsString, MaxLength } from 'class-validator';
 import { Role } from '../../common/role.enum.js';
 
-export class ListUsersQueryDto {
-  /** 1-based page number. */
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100_000)
-  page: number = 1;
-
-  /** Page size, at most 100. */
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit: number = 20;
-
+export class ListUsersQueryDto extends PageQueryDto {
   /** Case-insensitive substring of the email or username. */
   @IsOptional()
   @IsString()
