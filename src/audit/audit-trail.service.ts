@@ -52,7 +52,7 @@ export class AuditTrailService {
         ip: context?.ip ?? null,
         userAgent: context?.userAgent?.slice(0, 512) ?? null,
         requestId: context?.requestId ?? null,
-        details: event.details ?? null,
+        details: event.details ? storableDetails(event.details) : null,
       },
       manager,
     );
@@ -66,4 +66,25 @@ export class AuditTrailService {
   activityOf(userId: string, limit: number): Promise<AuditEvent[]> {
     return this.events.findRecentAbout(userId, ACTIVITY_ACTIONS, limit);
   }
+}
+
+/**
+ * PostgreSQL text and jsonb cannot hold U+0000, which a login name as typed
+ * may contain: such characters are stored as U+FFFD instead of failing the
+ * request that reports them.
+ */
+function storableDetails(
+  details: NonNullable<SecurityEvent['details']>,
+): NonNullable<SecurityEvent['details']> {
+  const storable = (text: string) => text.replaceAll('\u0000', '\uFFFD');
+  return Object.fromEntries(
+    Object.entries(details).map(([key, value]) => [
+      key,
+      typeof value === 'string'
+        ? storable(value)
+        : Array.isArray(value)
+          ? value.map(storable)
+          : value,
+    ]),
+  );
 }
