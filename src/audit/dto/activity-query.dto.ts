@@ -1,12 +1,5 @@
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { PickType } from '@nestjs/swagger';
+import { PageQueryDto } from '../../common/validation/page-query.dto.js';
 
-export class ActivityQueryDto {
-  /** How many of the latest events, at most 100. */
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit: number = 20;
-}
+/** How many of the latest events (`limit`, at most 100), validated as every paged list's. */
+export class ActivityQueryDto extends PickType(PageQueryDto, ['limit'] as const) {}
