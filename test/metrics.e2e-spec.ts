@@ -267,6 +267,11 @@ describe('what /metrics counts (issue 9, point 4)', () => {
 
   it('reports the webhook backlog and delivery failures, and the delivery once it succeeds', async () => {
     const kind = { kind: 'security_webhook' };
+    // Earlier tests queued events (a reuse, a lock) that the background poll may not have sent
+    // yet: stop the poll and send them, so this test counts only its own message.
+    const worker = t.app.get(OutboxWorker);
+    await worker.stop();
+    await worker.deliverDue();
     receiver.status = 500;
     const user = await signUp(t.http);
     await refreshTokens(t.http, user.tokens.refresh_token);
@@ -276,7 +281,7 @@ describe('what /metrics counts (issue 9, point 4)', () => {
     const queued = await scrape();
     expect(valueOf(queued, 'outbox_messages_pending', kind)).toBe(1);
     expect(valueOf(queued, 'outbox_oldest_pending_age_seconds', kind)).toBeGreaterThanOrEqual(0);
-    await t.app.get(OutboxWorker).deliverDue();
+    await worker.deliverDue();
     await expect
       .poll(async () => valueOf(await scrape(), 'outbox_delivery_failures_total', kind))
       .toBe(valueOf(before, 'outbox_delivery_failures_total', kind) + 1);
@@ -284,7 +289,7 @@ describe('what /metrics counts (issue 9, point 4)', () => {
 
     receiver.status = 204;
     t.clock().advance(FIRST_RETRY_MS / 1000 + 1);
-    await t.app.get(OutboxWorker).deliverDue();
+    await worker.deliverDue();
 
     await expect
       .poll(async () => valueOf(await scrape(), 'outbox_deliveries_total', kind))
