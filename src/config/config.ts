@@ -1,3 +1,4 @@
+import { AccountEnv, AccountSettings, accountSettings } from './account.env.js';
 import { AdminEnv, AdminSettings, adminSettings } from './admin.env.js';
 import { AppEnv, AppSettings, appSettings } from './app.env.js';
 import { AuditEnv, AuditSettings, auditSettings } from './audit.env.js';
@@ -21,6 +22,7 @@ import {
 import { ServerEnv, ServerSettings, serverSettings } from './server.env.js';
 
 export type { Environment } from './env.js';
+export type { AccountSettings } from './account.env.js';
 export type { AdminSettings } from './admin.env.js';
 export { LOG_LEVELS, type AppSettings, type LogLevel } from './app.env.js';
 export type { AuditSettings } from './audit.env.js';
@@ -41,6 +43,8 @@ export interface Config {
   redis: RedisSettings;
   auth: AuthSettings;
   admin: AdminSettings;
+  /** Account e-mail: whether sign-in waits for a verified address. */
+  account: AccountSettings;
   rateLimits: Record<RateLimitName, RateLimit>;
   metrics: MetricsSettings;
   securityWebhook: SecurityWebhookSettings;
@@ -87,6 +91,7 @@ export function loadConfig(rawEnv: Environment): Config {
     redis: redisSettings(readSection(RedisEnv, env, problems)),
     auth: authSettings(readSection(AuthEnv, env, problems), `http://localhost:${app.port}`),
     admin: adminSettings(readSection(AdminEnv, env, problems)),
+    account: accountSettings(readSection(AccountEnv, env, problems)),
     rateLimits: rateLimitSettings(rateLimits),
     metrics: metricsSettings(readSection(MetricsEnv, env, problems)),
     securityWebhook: securityWebhookSettings(readSection(SecurityWebhookEnv, env, problems)),
