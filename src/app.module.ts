@@ -7,6 +7,7 @@ import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { type AppLogger, createAppLogger } from './logging/app-logger.js';
+import { MailModule } from './mail/mail.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsEndpointModule } from './metrics/metrics-endpoint.module.js';
 import { PagesModule } from './pages/pages.module.js';
@@ -31,6 +32,7 @@ export class AppModule {
         MetricsEndpointModule.forRoot(config),
         AuditModule,
         AuthModule,
+        MailModule,
         PagesModule,
       ],
     };
