@@ -86,7 +86,7 @@ export class UsersService {
     return this.users.markEmailVerified(id, email, new Date(this.clock.now()), manager);
   }
 
-  /** The user's address becomes `email`, verified when `verifiedAt` is given; 409 if it is taken. */
+  /** The user's address becomes `email`, verified when `verifiedAt` is given; 409 if it is taken (the caller's transaction is then void). */
   async setEmail(
     id: string,
     email: string,
@@ -94,10 +94,7 @@ export class UsersService {
     manager: EntityManager,
   ): Promise<void> {
     try {
-      // A savepoint, so that losing the race leaves the caller's transaction usable.
-      await manager.transaction((inner) =>
-        this.users.update(id, { email, emailVerifiedAt: verifiedAt }, inner),
-      );
+      await this.users.update(id, { email, emailVerifiedAt: verifiedAt }, manager);
     } catch (error) {
       if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
         throw new ConflictException('Email is already registered to another account');
