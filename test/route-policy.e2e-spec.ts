@@ -26,13 +26,26 @@ const PUBLIC_ROUTES = [
   'POST /auth/consent',
   'GET /oauth/end-session',
   'POST /oauth/end-session',
+  // Links from account mails: the token in the body or form is the credential (the forms carry
+  // CSRF tokens, and a GET only shows a button).
+  'POST /auth/email/verify',
+  'POST /auth/email/change/report',
+  'GET /account/verify-email',
+  'POST /account/verify-email',
+  'GET /account/report-email-change',
+  'POST /account/report-email-change',
 ];
 /**
  * Public GET routes whose answer to a request without parameters is not 200:
  * the authorization endpoint shows its error page (an authorization request
- * needs a client and a redirect URI).
+ * needs a client and a redirect URI), and so do the account pages without
+ * the token of a mailed link.
  */
-const PUBLIC_GET_STATUS: Record<string, number> = { 'GET /oauth/authorize': 400 };
+const PUBLIC_GET_STATUS: Record<string, number> = {
+  'GET /oauth/authorize': 400,
+  'GET /account/verify-email': 400,
+  'GET /account/report-email-change': 400,
+};
 /**
  * Routes that take no access token because a guard of their own asks for a
  * secret of their own (the app below is started with METRICS_TOKEN, so that
