@@ -10,6 +10,8 @@ import { MAIL_OUTBOX_KIND } from './mail-delivery.js';
 import { MailPayloadSealer, type QueuedMail } from './mail-payload.js';
 import { type MailData, type MailTemplate, MailTemplates } from './mail-templates.js';
 
+export type { MailData, MailTemplate } from './mail-templates.js';
+
 /**
  * Mails for the account flows: `queue` writes one to the outbox in the
  * caller's transaction (so it exists exactly when what caused it
