@@ -5,15 +5,12 @@ import type { Config } from '../config/config.js';
 import { InjectConfig } from '../config/config.module.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { OutboxService } from '../outbox/outbox.service.js';
+import { assertPlainAddress } from './mail-address.js';
 import { MAIL_OUTBOX_KIND } from './mail-delivery.js';
 import { MailPayloadSealer, type QueuedMail } from './mail-payload.js';
 import { type MailData, type MailTemplate, MailTemplates } from './mail-templates.js';
 
-/**
- * One plain address: no display name, list, comment or line break, so that
- * nothing a user typed can add a recipient or a header.
- */
-const PLAIN_ADDRESS = /^[^\s@<>,;:"()[\]\\]+@[^\s@<>,;:"()[\]\\]+$/;
+export type { MailData, MailTemplate } from './mail-templates.js';
 
 /**
  * Mails for the account flows: `queue` writes one to the outbox in the
@@ -42,9 +39,7 @@ export class MailService {
     data: MailData,
     manager?: EntityManager,
   ): Promise<void> {
-    if (to.length > 254 || !PLAIN_ADDRESS.test(to)) {
-      throw new Error('a mail goes to one plain address (local@domain)');
-    }
+    assertPlainAddress(to);
     this.templates.check(template, data);
     const id = randomUUID();
     const queued: QueuedMail = { id, template, sealed: this.sealer.seal(id, { to, data }) };
@@ -54,12 +49,11 @@ export class MailService {
 
   /** An absolute link under PUBLIC_URL (defaults to JWT_ISSUER), e.g. link('/account/verify-email', { token }). */
   link(path: string, query: Record<string, string>): string {
-    if (!path.startsWith('/') || path.startsWith('//')) {
-      throw new Error(
-        `a mail link is a path on this server, starting with one "/" (got "${path}")`,
-      );
+    const url = path.startsWith('/') ? new URL(path.slice(1), this.base) : undefined;
+    // `//host`, `/\\host` or `/../..` would leave PUBLIC_URL: a mail never links elsewhere.
+    if (!url || url.origin !== this.base.origin || !url.pathname.startsWith(this.base.pathname)) {
+      throw new Error(`a mail link is a path under PUBLIC_URL, starting with "/" (got "${path}")`);
     }
-    const url = new URL(path.slice(1), this.base);
     for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
     return url.href;
   }
