@@ -24,6 +24,8 @@ const COMMANDS = [
   'users:disable',
   'users:enable',
   'users:revoke-sessions',
+  'users:set-email',
+  'users:verify-email',
   'clients:create',
   'clients:list',
   'clients:delete',
@@ -145,11 +147,18 @@ describe('CLI', { timeout: 180_000 }, () => {
       expect(fields(result.stdout)).toMatchObject({
         username: user.username,
         email: user.email,
+        emailVerified: 'false',
         roles: 'user',
         disabled: 'false',
       });
       expect(result.stdout + result.stderr).not.toContain(user.password);
       expect(await loginStatus(t.http, user.username, user.password)).toBe(200);
+      // The verification mail was queued with the account, as registration does.
+      const tokens = await t.sql(
+        `SELECT 1 FROM account_tokens WHERE user_id = $1 AND purpose = 'verify_email'`,
+        [fields(result.stdout).id],
+      );
+      expect(tokens).toHaveLength(1);
     });
 
     it('users:create --admin makes an account that may use the admin API', async () => {
@@ -222,6 +231,23 @@ describe('CLI', { timeout: 180_000 }, () => {
       expect(await meStatus(t.http, user.tokens.access_token)).toBe(401);
       const tokens = await login(t.http, user.username, user.password);
       await t.http.get('/admin/users').set(bearer(tokens.access_token)).expect(200);
+    });
+
+    it('users:set-email sets an address, unverified unless --verified; users:verify-email marks it', async () => {
+      const user = await signUp(t.http);
+      const [email, other] = [newUser().email, newUser().email];
+
+      const set = await offline(() => cli(['users:set-email', user.username, email]));
+      const verified = await offline(() => cli(['users:verify-email', email]));
+      const both = await offline(() => cli(['users:set-email', user.id, other, '--verified']));
+      const taken = await offline(() => cli(['users:set-email', user.id, ADMIN.email]));
+
+      expectSuccess(set);
+      expect(fields(set.stdout)).toMatchObject({ id: user.id, email, emailVerified: 'false' });
+      expect(fields(verified.stdout)).toMatchObject({ email, emailVerified: 'true' });
+      expect(fields(both.stdout)).toMatchObject({ email: other, emailVerified: 'true' });
+      expectFailure(taken, /already registered/);
+      expectFailure(await cli(['users:set-email', 'anyone', 'not-an-address']), /email/);
     });
 
     it('users:set-roles refuses an unknown role before opening the database', async () => {
