@@ -48,12 +48,19 @@ interface Probe {
 }
 
 /**
- * The hosted pages of browser sign-in answer a browser, so their refusals
+ * The hosted pages of browser sign-in and of account mail links answer a browser, so their refusals
  * are HTML (the error page, or the sign-in form again), never a redirect
  * away; errors before they run (rate limits, unreadable bodies) are problems
  * like everywhere else.
  */
-const HTML_PAGES = ['/oauth/authorize', '/auth/sign-in', '/auth/consent', '/oauth/end-session'];
+const HTML_PAGES = [
+  '/oauth/authorize',
+  '/auth/sign-in',
+  '/auth/consent',
+  '/oauth/end-session',
+  '/account/verify-email',
+  '/account/report-email-change',
+];
 
 /** Members an OAuth 2.0 endpoint adds to the problem (RFC 6749 §5.2). */
 const OAUTH_MEMBERS = ['error', 'error_description'];
