@@ -256,6 +256,35 @@ describe(loadConfig.name, () => {
     });
   });
 
+  describe('REQUIRE_EMAIL_VERIFICATION', () => {
+    it('is off by default, on only for true, and refuses anything but true or false', () => {
+      expect(loadConfig({}).account.requireEmailVerification).toBe(false);
+      expect(loadConfig({ REQUIRE_EMAIL_VERIFICATION: 'true' }).account).toEqual({
+        requireEmailVerification: true,
+      });
+      expect(
+        loadConfig({ REQUIRE_EMAIL_VERIFICATION: 'false' }).account.requireEmailVerification,
+      ).toBe(false);
+      expect(problemsOf({ REQUIRE_EMAIL_VERIFICATION: 'yes' })).toEqual([
+        'REQUIRE_EMAIL_VERIFICATION must be true or false (got "yes")',
+      ]);
+    });
+  });
+
+  describe('mail limits', () => {
+    it('default to 10/3600 per IP and 3/3600 per address', () => {
+      const { MAIL_IP, MAIL_ADDRESS } = loadConfig({}).rateLimits;
+
+      expect([MAIL_IP, MAIL_ADDRESS]).toEqual([
+        { limit: 10, ttlSeconds: 3600 },
+        { limit: 3, ttlSeconds: 3600 },
+      ]);
+      expect(problemsOf({ THROTTLE_MAIL_ADDRESS: '3' })).toEqual([
+        expect.stringContaining('THROTTLE_MAIL_ADDRESS must be <limit>/<seconds>'),
+      ]);
+    });
+  });
+
   describe('metrics', () => {
     it('are served nowhere by default', () => {
       expect(loadConfig({}).metrics).toEqual({
