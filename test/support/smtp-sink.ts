@@ -15,6 +15,8 @@ const POLL_MS = 20;
 export class SmtpSink {
   readonly mails: ParsedMail[] = [];
   readonly url: string;
+  /** Addresses refused at RCPT TO with `550 5.1.1 No such user`, as for an address that does not exist. */
+  readonly unknownRecipients = new Set<string>();
   /** The recipients each mail was sent to (the SMTP envelope: who really receives it). */
   private readonly envelopes = new Map<ParsedMail, string[]>();
   private readonly password = randomBytes(12).toString('hex');
@@ -85,6 +87,10 @@ export class SmtpSink {
         auth.username === 'mailer' && auth.password === this.password
           ? callback(null, { user: auth.username })
           : callback(new Error('Invalid username or password')),
+      onRcptTo: (recipient, _session, callback) =>
+        this.unknownRecipients.has(recipient.address.toLowerCase())
+          ? callback(Object.assign(new Error('5.1.1 No such user'), { responseCode: 550 }))
+          : callback(),
       onData: (stream, session, callback) => {
         simpleParser(stream)
           .then((mail) => {
