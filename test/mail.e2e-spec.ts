@@ -187,7 +187,7 @@ describe('mail over SMTP', () => {
     const failures = await counterValue(t, 'mail_delivery_failures_total', 'verify-email');
     const retries = await counterValue(t, 'mail_delivery_retries_total', 'verify-email');
     const to = address();
-    sink.unknownRecipients.add(to);
+    sink.refusedRecipients.set(to, 550);
     const before = (await mailRows(t)).length;
     await queueVerification(t, to);
 
