@@ -110,15 +110,15 @@ export class AuthService {
    * with the refresh token of a user's session; without one for a service;
    * for an app's sign-in (authorization code) also an ID token.
    */
-  tokenResponse(
+  async tokenResponse(
     grant: IssueAccessToken,
     refreshToken?: string,
     idToken?: IdTokenFacts,
-  ): TokenResponseDto {
-    const access = this.accessTokens.issue(grant);
+  ): Promise<TokenResponseDto> {
+    const access = await this.accessTokens.issue(grant);
     const id =
       idToken && grant.clientId
-        ? this.idTokens.issue({
+        ? await this.idTokens.issue({
             ...idToken,
             subject: grant.subject,
             clientId: grant.clientId,
@@ -128,12 +128,12 @@ export class AuthService {
     return toTokenResponse(access, refreshToken, { scope: grant.scope, idToken: id });
   }
 
-  private issued(
+  private async issued(
     user: User,
     session: RefreshSession,
     refreshToken: string,
     client: OAuthClient | null = null,
-  ): IssuedSession {
+  ): Promise<IssuedSession> {
     const grant = {
       subject: user.id,
       roles: rolesFor(user, client),
@@ -141,7 +141,7 @@ export class AuthService {
       ...(session.clientId ? { clientId: session.clientId, scope: session.scope ?? '' } : {}),
     };
     return {
-      tokens: this.tokenResponse(grant, refreshToken),
+      tokens: await this.tokenResponse(grant, refreshToken),
       sessionId: session.sessionId,
       expiresAt: session.expiresAt,
     };
