@@ -13,6 +13,7 @@
  * "--max-semi-space-size=4"), BENCH_TIMEOUT (s, 1200). To profile one scenario:
  * `node --import tsx bench/profile.ts auth-me`.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -48,6 +49,7 @@ import {
   Sandbox,
 } from './lib/sandbox.js';
 import { ServerProcess } from './lib/server.js';
+import { WaitSampler } from './lib/waits.js';
 import { formatNumber, round } from './lib/stats.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -101,13 +103,21 @@ interface Context {
   seeded: Seeded | null;
 }
 
-type Task = { kind: 'scenario'; id: ScenarioId } | { kind: 'argon2' } | { kind: 'rotation' };
+type Task =
+  | { kind: 'scenario'; id: ScenarioId }
+  | { kind: 'argon2' }
+  | { kind: 'rotation' }
+  | { kind: 'refresh-ceiling' };
 
 const TASKS: Task[] = [
   ...SCENARIOS.map(({ id }) => ({ kind: 'scenario', id }) as Task),
   { kind: 'argon2' },
   { kind: 'rotation' },
+  { kind: 'refresh-ceiling' },
 ];
+
+/** The key the refresh ceiling signs with: RSA-2048, as the server's RS256 keys. */
+const CEILING_SIGNING_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 
 function describe(result: LoadResult): string {
   const extra =
@@ -116,7 +126,11 @@ function describe(result: LoadResult): string {
     result.serverCpuMsPerRequest === undefined
       ? ''
       : `, server CPU ${round(result.serverCpuMsPerRequest)} ms/req`;
-  return `${formatNumber(result.rps)} req/s, p50 ${round(result.p50)} ms, p99 ${round(result.p99)} ms${cpu}${extra}`;
+  const waits = result.waits
+    ? `, cores: server ${round(result.waits.serverCores)} / load generator ${round(result.waits.loadGeneratorCores)}` +
+      `, pool waiting ${round(result.waits.poolWaitingMean)}`
+    : '';
+  return `${formatNumber(result.rps)} req/s, p50 ${round(result.p50)} ms, p99 ${round(result.p99)} ms${cpu}${waits}${extra}`;
 }
 
 function loadProblems(mode: ModeName, what: string, result: LoadResult): string[] {
@@ -203,7 +217,11 @@ async function runMode(context: Context, mode: ModeName): Promise<ModeResult> {
   const scenarios = Object.fromEntries(
     SCENARIOS.map(({ id }) => [id, { warmup: null, rounds: [] }]),
   ) as unknown as ModeResult['scenarios'];
-  const ceilings = { argon2: [] as CeilingResult[], rotation: [] as CeilingResult[] };
+  const ceilings = {
+    argon2: [] as CeilingResult[],
+    rotation: [] as CeilingResult[],
+    refresh: [] as CeilingResult[],
+  };
   const failures: string[] = [];
   const title = (id: ScenarioId) => scenarioById(id).title;
   const assertAlive = () => {
@@ -223,6 +241,11 @@ async function runMode(context: Context, mode: ModeName): Promise<ModeResult> {
   }
   await argon2Ceiling(Math.min(1, options.warmup));
   await rotation.measure(Math.min(1, options.warmup), databaseConnections);
+  await rotation.measureRefresh(
+    Math.min(1, options.warmup),
+    databaseConnections,
+    CEILING_SIGNING_KEY,
+  );
 
   for (let round = 0; round < options.rounds; round++) {
     // Interleaved, each round starting one task later, so no scenario always follows the same one.
@@ -231,10 +254,18 @@ async function runMode(context: Context, mode: ModeName): Promise<ModeResult> {
       const label = `[${mode}] round ${round + 1}/${options.rounds}`;
       if (task.kind === 'scenario') {
         const load = await spec(task.id);
+        const sampler = new WaitSampler({
+          pool: context.sandbox.pool,
+          applicationName: context.sandbox.applicationName,
+          redis: context.sandbox.redis,
+          server,
+        });
+        await sampler.start();
         const cpuBefore = server.cpuSeconds();
         const result = await runLoad(base, load, options.duration, options.connections);
         result.serverCpuMsPerRequest =
           ((server.cpuSeconds() - cpuBefore) * 1000) / Math.max(1, result.ok);
+        result.waits = await sampler.stop(result.ok);
         scenarios[task.id].rounds.push(result);
         failures.push(...loadProblems(mode, `round ${round + 1} ${title(task.id)}`, result));
         log(`${label} ${title(task.id)}: ${describe(result)}`);
@@ -243,6 +274,16 @@ async function runMode(context: Context, mode: ModeName): Promise<ModeResult> {
         const result = await argon2Ceiling(options.duration);
         ceilings.argon2.push(result);
         log(`${label} Argon2id ceiling: ${formatNumber(result.rate)} hashes/s`);
+      } else if (task.kind === 'refresh-ceiling') {
+        const result = await rotation.measureRefresh(
+          options.duration,
+          databaseConnections,
+          CEILING_SIGNING_KEY,
+        );
+        ceilings.refresh.push(result);
+        log(
+          `${label} refresh ceiling (rotation + PK read + RS256 signature): ${formatNumber(result.rate)} ops/s`,
+        );
       } else {
         const result = await rotation.measure(options.duration, databaseConnections);
         ceilings.rotation.push(result);
