@@ -30,7 +30,7 @@ export type IdTokenFacts = Omit<IssueIdToken, 'subject' | 'clientId' | 'accessTo
  * app (or a direct sign-in), none for another app, whose token only reads
  * the user's profile (userinfo) within its scopes.
  */
-export function rolesFor(user: User, client: OAuthClient | null): User['roles'] {
+export function rolesFor(user: Pick<User, 'roles'>, client: OAuthClient | null): User['roles'] {
   return !client || client.firstParty ? user.roles : [];
 }
 
@@ -89,8 +89,8 @@ export class AuthService {
     client: OAuthClient | null = null,
   ): Promise<IssuedSession> {
     const { token, session } = await this.rotate(refreshToken, origin, client);
-    const user = await this.users.findActiveById(session.userId);
-    if (!user) {
+    const roles = await this.users.findActiveRoles(session.userId);
+    if (!roles) {
       await this.revocation.revokeSession(session.sessionId, 'disabled');
       this.metrics.refreshes.inc({ result: 'user_inactive' });
       throw new InvalidRefreshTokenError('refresh token is invalid, expired or revoked');
@@ -99,10 +99,10 @@ export class AuthService {
     await this.securityEvents.record({
       action: 'auth.refresh.succeeded',
       outcome: 'success',
-      actor: { type: 'user', id: user.id },
+      actor: { type: 'user', id: session.userId },
       subject: { type: 'session', id: session.sessionId },
     });
-    return this.issued(user, session, token, client);
+    return this.issued({ id: session.userId, roles }, session, token, client);
   }
 
   /**
@@ -129,7 +129,7 @@ export class AuthService {
   }
 
   private async issued(
-    user: User,
+    user: Pick<User, 'id' | 'roles'>,
     session: RefreshSession,
     refreshToken: string,
     client: OAuthClient | null = null,

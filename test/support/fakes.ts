@@ -276,12 +276,16 @@ export class RecordingRevocation implements Pick<
   }
 }
 
-/** `UsersService.findActiveById` over a list of users. */
-export class FakeUsers implements Pick<UsersService, 'findActiveById'> {
+/** `UsersService.findActiveById` and `findActiveRoles` over a list of users. */
+export class FakeUsers implements Pick<UsersService, 'findActiveById' | 'findActiveRoles'> {
   constructor(readonly users: User[] = []) {}
 
   async findActiveById(id: string): Promise<User | null> {
     return this.users.find((user) => user.id === id && !user.disabled) ?? null;
+  }
+
+  async findActiveRoles(id: string): Promise<User['roles'] | null> {
+    return (await this.findActiveById(id))?.roles ?? null;
   }
 
   asService(): UsersService {
