@@ -20,6 +20,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ARGON2_OPTIONS } from '../src/users/password-hasher.service.js';
 import { freePort } from '../test/support/net.js';
+import { checkRatios, describeFindings, readThresholds } from './lib/check.js';
 import { argon2Ceiling, CeilingResult, RotationCeiling } from './lib/ceilings.js';
 import { LoadResult, runLoad } from './lib/load.js';
 import {
@@ -55,6 +56,9 @@ import { formatNumber, round } from './lib/stats.js';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = join(ROOT, 'bench', 'results');
 const FILLER_USERS = 100;
+const THRESHOLDS = join(ROOT, 'bench', 'thresholds.json');
+/** `--check`: a ratio fell below its floor in bench/thresholds.json. */
+const CHECK_FAILED = 3;
 
 cleanUpOnSignals();
 
@@ -410,6 +414,17 @@ async function main(): Promise<number> {
     writeFileSync(join(RESULTS, 'latest.svg'), svgChart(machine, modes, summaries));
     process.stdout.write(`\n${table}\n`);
     log(`wrote bench/results/latest.json, latest.md and latest.svg (${report.seconds} s)`);
+    if (process.argv.includes('--check') && !fatal) {
+      const ratios = Object.fromEntries(modes.map((m, i) => [m.mode, summaries[i].ratios]));
+      const { ok, lines } = describeFindings(checkRatios(ratios, readThresholds(THRESHOLDS)));
+      log(`\n--check against bench/thresholds.json:\n  ${lines.join('\n  ')}`);
+      if (!ok) {
+        log(
+          'A ratio fell below its floor: a hot path got slower (or the floor needs a reason to move).',
+        );
+        return CHECK_FAILED;
+      }
+    }
   }
   sandbox.keepLogs = failures.length > 0 || options.serverNodeArgs.length > 0;
   if (fatal) log(`\nThe benchmark stopped: ${fatal.message}`);
