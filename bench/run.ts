@@ -397,6 +397,7 @@ async function main(): Promise<number> {
   ];
 
   if (isInterrupted()) return 130;
+  let checkFailed = false;
   if (modes.length > 0) {
     const summaries = modes.map((m) => summarizeMode(m, machine.vcpus));
     const table = markdown(machine, config, modes, summaries, failures);
@@ -422,14 +423,15 @@ async function main(): Promise<number> {
         log(
           'A ratio fell below its floor: a hot path got slower (or the floor needs a reason to move).',
         );
-        return CHECK_FAILED;
+        checkFailed = true;
       }
     }
   }
   sandbox.keepLogs = failures.length > 0 || options.serverNodeArgs.length > 0;
   if (fatal) log(`\nThe benchmark stopped: ${fatal.message}`);
   else if (failures.length > 0) log(`\nThe run FAILED its checks:\n  - ${failures.join('\n  - ')}`);
-  return failures.length > 0 ? 1 : 0;
+  if (failures.length > 0) return 1;
+  return checkFailed ? CHECK_FAILED : 0;
 }
 
 main()
