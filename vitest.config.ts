@@ -7,7 +7,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['src/**/*.spec.ts'],
+          include: ['src/**/*.spec.ts', 'bench/**/*.spec.ts'],
           environment: 'node',
           sequence: { groupOrder: 0 },
         },

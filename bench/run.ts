@@ -13,12 +13,14 @@
  * "--max-semi-space-size=4"), BENCH_TIMEOUT (s, 1200). To profile one scenario:
  * `node --import tsx bench/profile.ts auth-me`.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ARGON2_OPTIONS } from '../src/users/password-hasher.service.js';
 import { freePort } from '../test/support/net.js';
+import { checkRatios, describeFindings, readThresholds } from './lib/check.js';
 import { argon2Ceiling, CeilingResult, RotationCeiling } from './lib/ceilings.js';
 import { LoadResult, runLoad } from './lib/load.js';
 import {
@@ -48,11 +50,15 @@ import {
   Sandbox,
 } from './lib/sandbox.js';
 import { ServerProcess } from './lib/server.js';
+import { WaitSampler } from './lib/waits.js';
 import { formatNumber, round } from './lib/stats.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = join(ROOT, 'bench', 'results');
 const FILLER_USERS = 100;
+const THRESHOLDS = join(ROOT, 'bench', 'thresholds.json');
+/** `--check`: a ratio fell below its floor in bench/thresholds.json. */
+const CHECK_FAILED = 3;
 
 cleanUpOnSignals();
 
@@ -101,13 +107,21 @@ interface Context {
   seeded: Seeded | null;
 }
 
-type Task = { kind: 'scenario'; id: ScenarioId } | { kind: 'argon2' } | { kind: 'rotation' };
+type Task =
+  | { kind: 'scenario'; id: ScenarioId }
+  | { kind: 'argon2' }
+  | { kind: 'rotation' }
+  | { kind: 'refresh-ceiling' };
 
 const TASKS: Task[] = [
   ...SCENARIOS.map(({ id }) => ({ kind: 'scenario', id }) as Task),
   { kind: 'argon2' },
   { kind: 'rotation' },
+  { kind: 'refresh-ceiling' },
 ];
+
+/** The key the refresh ceiling signs with: RSA-2048, as the server's RS256 keys. */
+const CEILING_SIGNING_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 
 function describe(result: LoadResult): string {
   const extra =
@@ -116,7 +130,11 @@ function describe(result: LoadResult): string {
     result.serverCpuMsPerRequest === undefined
       ? ''
       : `, server CPU ${round(result.serverCpuMsPerRequest)} ms/req`;
-  return `${formatNumber(result.rps)} req/s, p50 ${round(result.p50)} ms, p99 ${round(result.p99)} ms${cpu}${extra}`;
+  const waits = result.waits
+    ? `, cores: server ${round(result.waits.serverCores)} / load generator ${round(result.waits.loadGeneratorCores)}` +
+      `, pool waiting ${round(result.waits.poolWaitingMean)}`
+    : '';
+  return `${formatNumber(result.rps)} req/s, p50 ${round(result.p50)} ms, p99 ${round(result.p99)} ms${cpu}${waits}${extra}`;
 }
 
 function loadProblems(mode: ModeName, what: string, result: LoadResult): string[] {
@@ -203,7 +221,11 @@ async function runMode(context: Context, mode: ModeName): Promise<ModeResult> {
   const scenarios = Object.fromEntries(
     SCENARIOS.map(({ id }) => [id, { warmup: null, rounds: [] }]),
   ) as unknown as ModeResult['scenarios'];
-  const ceilings = { argon2: [] as CeilingResult[], rotation: [] as CeilingResult[] };
+  const ceilings = {
+    argon2: [] as CeilingResult[],
+    rotation: [] as CeilingResult[],
+    refresh: [] as CeilingResult[],
+  };
   const failures: string[] = [];
   const title = (id: ScenarioId) => scenarioById(id).title;
   const assertAlive = () => {
@@ -223,6 +245,11 @@ async function runMode(context: Context, mode: ModeName): Promise<ModeResult> {
   }
   await argon2Ceiling(Math.min(1, options.warmup));
   await rotation.measure(Math.min(1, options.warmup), databaseConnections);
+  await rotation.measureRefresh(
+    Math.min(1, options.warmup),
+    databaseConnections,
+    CEILING_SIGNING_KEY,
+  );
 
   for (let round = 0; round < options.rounds; round++) {
     // Interleaved, each round starting one task later, so no scenario always follows the same one.
@@ -231,10 +258,18 @@ async function runMode(context: Context, mode: ModeName): Promise<ModeResult> {
       const label = `[${mode}] round ${round + 1}/${options.rounds}`;
       if (task.kind === 'scenario') {
         const load = await spec(task.id);
+        const sampler = new WaitSampler({
+          pool: context.sandbox.pool,
+          applicationName: context.sandbox.applicationName,
+          redis: context.sandbox.redis,
+          server,
+        });
+        await sampler.start();
         const cpuBefore = server.cpuSeconds();
         const result = await runLoad(base, load, options.duration, options.connections);
         result.serverCpuMsPerRequest =
           ((server.cpuSeconds() - cpuBefore) * 1000) / Math.max(1, result.ok);
+        result.waits = await sampler.stop(result.ok);
         scenarios[task.id].rounds.push(result);
         failures.push(...loadProblems(mode, `round ${round + 1} ${title(task.id)}`, result));
         log(`${label} ${title(task.id)}: ${describe(result)}`);
@@ -243,6 +278,16 @@ async function runMode(context: Context, mode: ModeName): Promise<ModeResult> {
         const result = await argon2Ceiling(options.duration);
         ceilings.argon2.push(result);
         log(`${label} Argon2id ceiling: ${formatNumber(result.rate)} hashes/s`);
+      } else if (task.kind === 'refresh-ceiling') {
+        const result = await rotation.measureRefresh(
+          options.duration,
+          databaseConnections,
+          CEILING_SIGNING_KEY,
+        );
+        ceilings.refresh.push(result);
+        log(
+          `${label} refresh ceiling (rotation + PK read + RS256 signature): ${formatNumber(result.rate)} ops/s`,
+        );
       } else {
         const result = await rotation.measure(options.duration, databaseConnections);
         ceilings.rotation.push(result);
@@ -352,6 +397,7 @@ async function main(): Promise<number> {
   ];
 
   if (isInterrupted()) return 130;
+  let checkFailed = false;
   if (modes.length > 0) {
     const summaries = modes.map((m) => summarizeMode(m, machine.vcpus));
     const table = markdown(machine, config, modes, summaries, failures);
@@ -369,11 +415,23 @@ async function main(): Promise<number> {
     writeFileSync(join(RESULTS, 'latest.svg'), svgChart(machine, modes, summaries));
     process.stdout.write(`\n${table}\n`);
     log(`wrote bench/results/latest.json, latest.md and latest.svg (${report.seconds} s)`);
+    if (process.argv.includes('--check') && !fatal) {
+      const ratios = Object.fromEntries(modes.map((m, i) => [m.mode, summaries[i].ratios]));
+      const { ok, lines } = describeFindings(checkRatios(ratios, readThresholds(THRESHOLDS)));
+      log(`\n--check against bench/thresholds.json:\n  ${lines.join('\n  ')}`);
+      if (!ok) {
+        log(
+          'A ratio fell below its floor: a hot path got slower (or the floor needs a reason to move).',
+        );
+        checkFailed = true;
+      }
+    }
   }
   sandbox.keepLogs = failures.length > 0 || options.serverNodeArgs.length > 0;
   if (fatal) log(`\nThe benchmark stopped: ${fatal.message}`);
   else if (failures.length > 0) log(`\nThe run FAILED its checks:\n  - ${failures.join('\n  - ')}`);
-  return failures.length > 0 ? 1 : 0;
+  if (failures.length > 0) return 1;
+  return checkFailed ? CHECK_FAILED : 0;
 }
 
 main()

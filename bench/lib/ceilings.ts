@@ -1,4 +1,5 @@
 import { hash } from '@node-rs/argon2';
+import { type KeyObject, sign } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { hashRefreshToken } from '../../src/tokens/refresh-sessions.service.js';
@@ -13,6 +14,31 @@ export interface CeilingResult {
   concurrency: number;
   /** CPU time of this process (all its threads) per operation, milliseconds. */
   cpuMsPerOperation: number;
+}
+
+/** An access token's signing input: a header and claims of the size the server signs. */
+const ACCESS_TOKEN_INPUT = Buffer.from(
+  `${Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'at+jwt', kid: 'k'.repeat(43) })).toString('base64url')}.` +
+    Buffer.from(
+      JSON.stringify({
+        iat: 1_800_000_000,
+        roles: ['user'],
+        sid: '0192e0d1-7c5a-7b3e-9f4a-2d6c8e1b3a57',
+        exp: 1_800_000_900,
+        aud: 'auth-server',
+        iss: 'https://auth.bench.test',
+        sub: '0192e0d1-7c5a-7b3e-9f4a-2d6c8e1b3a58',
+        jti: '0192e0d1-7c5a-7b3e-9f4a-2d6c8e1b3a59',
+      }),
+    ).toString('base64url'),
+);
+
+function signAccessTokenSized(key: KeyObject): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    sign('sha256', ACCESS_TOKEN_INPUT, key, (error, signature) =>
+      error ? reject(error) : resolve(signature),
+    );
+  });
 }
 
 /** Hard bound on any measuring loop, whatever the duration. */
@@ -122,6 +148,38 @@ export class RotationCeiling {
     concurrency: number,
     idleSeconds = 7 * 86400,
   ): Promise<CeilingResult> {
+    const heads = await this.seedHeads(concurrency);
+    return measure(seconds, concurrency, (loop) => this.rotate(heads, loop, idleSeconds));
+  }
+
+  /**
+   * The ceiling of `POST /auth/refresh` on this machine, composed of its
+   * parts: per operation the raw rotation transaction, one primary-key read
+   * of the user (`roles`, if not disabled) and one signature of an access
+   * token's size with `signingKey` (RS256 on libuv's pool, as the server
+   * signs), each loop on its own connection, `concurrency` loops (the
+   * server's connection count). No HTTP, no framework: what is left is the
+   * work refresh cannot avoid.
+   */
+  async measureRefresh(
+    seconds: number,
+    concurrency: number,
+    signingKey: KeyObject,
+    idleSeconds = 7 * 86400,
+  ): Promise<CeilingResult> {
+    const heads = await this.seedHeads(concurrency);
+    return measure(seconds, concurrency, async (loop) => {
+      await this.rotate(heads, loop, idleSeconds);
+      const { rows } = await this.pool.query(
+        'SELECT roles FROM users WHERE id = $1 AND disabled = false',
+        [this.userId],
+      );
+      if (rows.length !== 1) throw new Error('refresh ceiling: the user was not found');
+      await signAccessTokenSized(signingKey);
+    });
+  }
+
+  private async seedHeads(concurrency: number): Promise<string[]> {
     const heads = Array.from({ length: concurrency }, newRefreshToken);
     await this.pool.query(
       `INSERT INTO bench_rotation (family_id, user_id, token_hash, user_agent, ip, session_started_at, expires_at)
@@ -129,45 +187,48 @@ export class RotationCeiling {
        FROM unnest($2::bytea[]) AS hash`,
       [this.userId, heads.map(hashRefreshToken)],
     );
-    return measure(seconds, concurrency, async (loop) => {
-      const next = newRefreshToken();
-      const client = await this.pool.connect();
-      try {
-        await client.query('START TRANSACTION');
-        const spent = await client.query(
-          `UPDATE bench_rotation SET spent_at = now()
-           WHERE token_hash = $1 AND spent_at IS NULL AND revoked_at IS NULL AND expires_at > now()
-             AND created_at > now() - make_interval(secs => $2)
-           RETURNING *`,
-          [hashRefreshToken(heads[loop]), idleSeconds],
-        );
-        const row = spent.rows[0] as Record<string, unknown> | undefined;
-        if (!row) throw new Error('raw rotation: the chain head was not live');
-        await client.query(
-          `INSERT INTO bench_rotation
-             (id, family_id, user_id, token_hash, user_agent, ip, session_started_at, created_at, expires_at,
-              spent_at, revoked_at, revoked_reason)
-           VALUES (DEFAULT, $1, $2, $3, $4, $5, $6, DEFAULT, $7, DEFAULT, DEFAULT, DEFAULT)
-           RETURNING id, created_at`,
-          [
-            row.family_id,
-            row.user_id,
-            hashRefreshToken(next),
-            row.user_agent,
-            row.ip,
-            row.session_started_at,
-            row.expires_at,
-          ],
-        );
-        await client.query('COMMIT');
-        heads[loop] = next;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
-    });
+    return heads;
+  }
+
+  /** One rotation of loop `loop`'s chain: spend its head, insert the successor, in one transaction. */
+  private async rotate(heads: string[], loop: number, idleSeconds: number): Promise<void> {
+    const next = newRefreshToken();
+    const client = await this.pool.connect();
+    try {
+      await client.query('START TRANSACTION');
+      const spent = await client.query(
+        `UPDATE bench_rotation SET spent_at = now()
+         WHERE token_hash = $1 AND spent_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+           AND created_at > now() - make_interval(secs => $2)
+         RETURNING *`,
+        [hashRefreshToken(heads[loop]), idleSeconds],
+      );
+      const row = spent.rows[0] as Record<string, unknown> | undefined;
+      if (!row) throw new Error('raw rotation: the chain head was not live');
+      await client.query(
+        `INSERT INTO bench_rotation
+           (id, family_id, user_id, token_hash, user_agent, ip, session_started_at, created_at, expires_at,
+            spent_at, revoked_at, revoked_reason)
+         VALUES (DEFAULT, $1, $2, $3, $4, $5, $6, DEFAULT, $7, DEFAULT, DEFAULT, DEFAULT)
+         RETURNING id, created_at`,
+        [
+          row.family_id,
+          row.user_id,
+          hashRefreshToken(next),
+          row.user_agent,
+          row.ip,
+          row.session_started_at,
+          row.expires_at,
+        ],
+      );
+      await client.query('COMMIT');
+      heads[loop] = next;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   private closed: Promise<void> | null = null;

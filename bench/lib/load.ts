@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import type { WaitProfile } from './waits.js';
 
 export interface LoadResult {
   /** 2xx responses per second over the measured time. */
@@ -20,6 +21,8 @@ export interface LoadResult {
   serverCpuMsPerRequest?: number;
   /** Problems the scenario itself detected (e.g. a refresh token presented twice). */
   problems: string[];
+  /** What the requests waited on, and both sides' CPU; filled in by the caller. */
+  waits?: WaitProfile;
 }
 
 /** One request shape; `dynamic` builds each request's body and reads each response. */

@@ -1,5 +1,6 @@
 import type { CeilingResult } from './ceilings.js';
 import type { LoadResult } from './load.js';
+import type { WaitProfile } from './waits.js';
 import type { ModeName } from './options.js';
 import type { HeapReading, RssReading } from './server.js';
 import { SCENARIOS, type ScenarioId } from './scenarios.js';
@@ -15,7 +16,9 @@ export const KEYCLOAK_PER_VCPU: Partial<Record<ScenarioId, number>> = {
 export const TARGETS = {
   meOverLive: 0.3,
   meOverLiveAim: 0.5,
+  usersMeOverAuthMe: 0.4,
   refreshOverRotation: 0.5,
+  refreshOverCeiling: 0.6,
   loginOverArgon2: 0.9,
   rssMb: 200,
 };
@@ -35,11 +38,45 @@ export interface ScenarioSummary {
   ok: number;
   non2xx: number;
   errors: number;
+  /** Medians over the rounds of each round's wait profile (backends: mean over rounds). */
+  waits: WaitSummary | null;
+}
+
+export type WaitSummary = Omit<WaitProfile, 'samples'>;
+
+export function summarizeWaits(profiles: WaitProfile[]): WaitSummary | null {
+  if (profiles.length === 0) return null;
+  const med = (pick: (w: WaitProfile) => number) => median(profiles.map(pick));
+  const meanOf = (pick: (w: WaitProfile) => Record<string, number>) => {
+    const sums: Record<string, number> = {};
+    for (const profile of profiles) {
+      for (const [what, count] of Object.entries(pick(profile))) {
+        sums[what] = (sums[what] ?? 0) + count / profiles.length;
+      }
+    }
+    return sums;
+  };
+  const backends = meanOf((w) => w.backends);
+  return {
+    poolWaitingMean: med((w) => w.poolWaitingMean),
+    poolWaitingMax: med((w) => w.poolWaitingMax),
+    poolWaitingShare: med((w) => w.poolWaitingShare),
+    backends,
+    redisCommandsPerRequest: med((w) => w.redisCommandsPerRequest),
+    redisCommands: meanOf((w) => w.redisCommands),
+    redisPingMs: med((w) => w.redisPingMs),
+    eventLoopLagP99Ms: med((w) => w.eventLoopLagP99Ms),
+    serverCores: med((w) => w.serverCores),
+    loadGeneratorCores: med((w) => w.loadGeneratorCores),
+    loadGeneratorCpuMsPerRequest: med((w) => w.loadGeneratorCpuMsPerRequest),
+  };
 }
 
 export interface CeilingSet {
   argon2: CeilingResult[];
   rotation: CeilingResult[];
+  /** Rotation + one primary-key read + one RS256 signature per operation (absent in older results). */
+  refresh?: CeilingResult[];
 }
 
 export interface ModeResult {
@@ -68,11 +105,21 @@ export interface Check {
 
 export interface ModeSummary {
   scenarios: Record<ScenarioId, ScenarioSummary>;
-  ceilings: { argon2: Spread; rotation: Spread; argon2CpuMs: number; rotationCpuMs: number };
+  ceilings: {
+    argon2: Spread;
+    rotation: Spread;
+    refresh: Spread;
+    argon2CpuMs: number;
+    rotationCpuMs: number;
+    refreshCpuMs: number;
+  };
+  /** Named as in bench/thresholds.json. */
   ratios: {
     meOverLive: number;
     usersMeOverLive: number;
+    usersMeOverAuthMe: number;
     refreshOverRotation: number;
+    refreshOverCeiling: number;
     loginOverArgon2: number;
   };
   checks: Check[];
@@ -90,6 +137,7 @@ export function summarizeScenario(result: ScenarioResult): ScenarioSummary {
     ok: rounds.reduce((sum, r) => sum + r.ok, 0),
     non2xx: all.reduce((sum, r) => sum + r.non2xx, 0),
     errors: all.reduce((sum, r) => sum + r.errors, 0),
+    waits: summarizeWaits(rounds.flatMap((r) => (r.waits ? [r.waits] : []))),
   };
 }
 
@@ -100,14 +148,18 @@ export function summarizeMode(mode: ModeResult, vcpus: number): ModeSummary {
   const ceilings = {
     argon2: spread(mode.ceilings.argon2.map((c) => c.rate)),
     rotation: spread(mode.ceilings.rotation.map((c) => c.rate)),
+    refresh: spread((mode.ceilings.refresh ?? []).map((c) => c.rate)),
     argon2CpuMs: median(mode.ceilings.argon2.map((c) => c.cpuMsPerOperation)),
     rotationCpuMs: median(mode.ceilings.rotation.map((c) => c.cpuMsPerOperation)),
+    refreshCpuMs: median((mode.ceilings.refresh ?? []).map((c) => c.cpuMsPerOperation)),
   };
   const rps = (id: ScenarioId) => scenarios[id].rps.median;
   const ratios = {
     meOverLive: rps('auth-me') / rps('live'),
     usersMeOverLive: rps('users-me') / rps('live'),
+    usersMeOverAuthMe: rps('users-me') / rps('auth-me'),
     refreshOverRotation: rps('refresh') / ceilings.rotation.median,
+    refreshOverCeiling: rps('refresh') / ceilings.refresh.median,
     loginOverArgon2: rps('login') / ceilings.argon2.median,
   };
   const rss = mode.rssAfterRun;
@@ -125,6 +177,20 @@ export function summarizeMode(mode: ModeResult, vcpus: number): ModeSummary {
       value: ratios.usersMeOverLive,
       display: percent(ratios.usersMeOverLive),
       pass: null,
+    },
+    {
+      name: '/users/me ÷ /auth/me',
+      target: `≥ ${percent(TARGETS.usersMeOverAuthMe)}`,
+      value: ratios.usersMeOverAuthMe,
+      display: percent(ratios.usersMeOverAuthMe),
+      pass: ratios.usersMeOverAuthMe >= TARGETS.usersMeOverAuthMe,
+    },
+    {
+      name: '/auth/refresh ÷ refresh ceiling (rotation + PK read + RS256 signature)',
+      target: `≥ ${percent(TARGETS.refreshOverCeiling)}`,
+      value: ratios.refreshOverCeiling,
+      display: percent(ratios.refreshOverCeiling),
+      pass: ratios.refreshOverCeiling >= TARGETS.refreshOverCeiling,
     },
     {
       name: '/auth/refresh ÷ raw rotation tx/s',
@@ -244,6 +310,7 @@ export function markdown(
     });
     push(`| ${title} | ${cells.join(' | ')} |`);
   }
+  push(...waitTable(modes, summaries));
   push(
     '',
     `| Ceiling (same run) | ${modes.map((m) => `${modeLabel(m)} ops/s`).join(' | ')} | CPU ms/op |`,
@@ -254,6 +321,7 @@ export function markdown(
       .join(
         ' / ',
       )}) | ${summaries.map((s) => rpsCell(s.ceilings.rotation)).join(' | ')} | ${ms(summaries[0].ceilings.rotationCpuMs)} |`,
+    `| Refresh ceiling/s: raw rotation + one primary-key read + one RS256 signature (libuv pool), same connections | ${summaries.map((s) => rpsCell(s.ceilings.refresh)).join(' | ')} | ${ms(summaries[0].ceilings.refreshCpuMs)} |`,
     '',
     `| Ratio | Target | ${modes.map(modeLabel).join(' | ')} |`,
     `| --- | --- |${modes.map(() => ' ---: ').join('|')}|`,
@@ -293,6 +361,48 @@ export function markdown(
     '',
   );
   return lines.join('\n');
+}
+
+/** Backends per state, largest first: "2.1 active: CPU, 0.4 active: Client/ClientRead, 7.5 idle". */
+function backendsCell(backends: Record<string, number>): string {
+  const entries = Object.entries(backends).filter(([, n]) => n >= 0.05);
+  if (entries.length === 0) return 'none';
+  return entries
+    .sort((a, b) => b[1] - a[1])
+    .map(([what, n]) => `${round(n)} ${what}`)
+    .join(', ');
+}
+
+function redisCell(commands: Record<string, number>): string {
+  const entries = Object.entries(commands).filter(([, n]) => n >= 0.05);
+  return entries.length === 0
+    ? ''
+    : ` (${entries
+        .sort((a, b) => b[1] - a[1])
+        .map(([name, n]) => `${name} ${round(n)}`)
+        .join(', ')})`;
+}
+
+/** Where each scenario's requests waited, and which side's CPU was full: one table per mode. */
+function waitTable(modes: ModeResult[], summaries: ModeSummary[]): string[] {
+  const lines: string[] = [];
+  modes.forEach((mode, index) => {
+    lines.push(
+      '',
+      `| Where requests wait, ${modeLabel(mode)} | server cores | load generator cores | load generator CPU ms/req | pool: queries waiting (mean, max, share of samples) | PostgreSQL backends of the server (mean per state) | Redis commands/req | Redis PING ms | event-loop delay p99 ms |`,
+      '| --- | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: |',
+    );
+    for (const { id, title } of SCENARIOS) {
+      const w = summaries[index].scenarios[id].waits;
+      if (!w) continue;
+      lines.push(
+        `| ${title} | ${ms(w.serverCores)} | ${ms(w.loadGeneratorCores)} | ${ms(w.loadGeneratorCpuMsPerRequest)} | ` +
+          `${ms(w.poolWaitingMean)}, ${ms(w.poolWaitingMax)}, ${percent(w.poolWaitingShare)} | ${backendsCell(w.backends)} | ` +
+          `${ms(w.redisCommandsPerRequest)}${redisCell(w.redisCommands)} | ${ms(w.redisPingMs)} | ${ms(w.eventLoopLagP99Ms)} |`,
+      );
+    }
+  });
+  return lines;
 }
 
 function heapCell(heap: HeapReading | null): string {

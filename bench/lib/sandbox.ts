@@ -1,4 +1,4 @@
-import { createClient } from '@redis/client';
+import { createClient, type RedisClientType } from '@redis/client';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,6 +49,12 @@ export function cleanUpOnSignals(): void {
 
 // --- A schema and a Redis key prefix of the run's own ------------------------------
 
+function withApplicationName(databaseUrl: string, name: string): string {
+  const url = new URL(databaseUrl);
+  url.searchParams.set('application_name', name);
+  return url.toString();
+}
+
 /** Rate limits out of the way: the benchmark measures the work, not the throttler's refusals. */
 const UNLIMITED = '100000000/60';
 
@@ -61,6 +67,10 @@ export interface Sandbox {
   admin: { username: string; password: string };
   /** Connections with the sandbox schema on the search path. */
   pool: pg.Pool;
+  /** The server's connections carry this `application_name` (the schema's name). */
+  applicationName: string;
+  /** A connection to the Redis server the server uses (for INFO and PING). */
+  redis: RedisClientType;
   /** Where the server logs go (removed at the end unless `keepLogs`). */
   logDir: string;
   keepLogs: boolean;
@@ -143,7 +153,8 @@ export async function openSandbox(options: {
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
     LOG_FORMAT: 'json',
-    DATABASE_URL: options.databaseUrl,
+    // Named, so that the wait sampler tells the server's backends in pg_stat_activity from any other.
+    DATABASE_URL: withApplicationName(options.databaseUrl, schema),
     DATABASE_SCHEMA: schema,
     DATABASE_POOL_SIZE: String(options.poolSize),
     REDIS_URL: options.redisUrl,
@@ -168,6 +179,8 @@ export async function openSandbox(options: {
     env,
     admin,
     pool,
+    applicationName: schema,
+    redis: redis as RedisClientType,
     logDir,
     keepLogs: true,
     postgresVersion,

@@ -72,6 +72,12 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
+/** The first sample of `name` (any labels) in a Prometheus exposition text; NaN when absent. */
+export function metricValue(text: string, name: string): number {
+  const match = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text);
+  return match ? Number(match[1]) : Number.NaN;
+}
+
 export interface HeapReading {
   rssMb: number;
   heapUsedMb: number;
@@ -219,23 +225,26 @@ export class ServerProcess {
    * /metrics does not answer.
    */
   async heap(): Promise<HeapReading | null> {
+    const text = await this.metricsText();
+    if (text === null) return null;
+    const metric = (name: string) => mb(metricValue(text, name) / 1024);
+    return {
+      rssMb: metric('process_resident_memory_bytes'),
+      heapUsedMb: metric('nodejs_heap_size_used_bytes'),
+      heapTotalMb: metric('nodejs_heap_size_total_bytes'),
+      externalMb: metric('nodejs_external_memory_bytes'),
+    };
+  }
+
+  /** The app's /metrics exposition text; `null` when it does not answer. */
+  async metricsText(): Promise<string | null> {
     try {
       const response = await fetch(`${this.baseUrl}/metrics`, {
         headers: { authorization: `Bearer ${this.metricsToken}` },
         signal: AbortSignal.timeout(5_000),
       });
       const text = await response.text();
-      if (!response.ok) return null;
-      const metric = (name: string) => {
-        const match = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(text);
-        return match ? mb(Number(match[1]) / 1024) : Number.NaN;
-      };
-      return {
-        rssMb: metric('process_resident_memory_bytes'),
-        heapUsedMb: metric('nodejs_heap_size_used_bytes'),
-        heapTotalMb: metric('nodejs_heap_size_total_bytes'),
-        externalMb: metric('nodejs_external_memory_bytes'),
-      };
+      return response.ok ? text : null;
     } catch {
       return null;
     }

@@ -92,8 +92,8 @@ describe(AuthService.name, () => {
   });
 
   describe('tokenResponse', () => {
-    it('answers a service without a refresh token', () => {
-      const response = sut.tokenResponse({
+    it('answers a service without a refresh token', async () => {
+      const response = await sut.tokenResponse({
         subject: 'client:billing',
         roles: [],
         clientId: 'billing',

@@ -30,7 +30,7 @@ export type IdTokenFacts = Omit<IssueIdToken, 'subject' | 'clientId' | 'accessTo
  * app (or a direct sign-in), none for another app, whose token only reads
  * the user's profile (userinfo) within its scopes.
  */
-export function rolesFor(user: User, client: OAuthClient | null): User['roles'] {
+export function rolesFor(user: Pick<User, 'roles'>, client: OAuthClient | null): User['roles'] {
   return !client || client.firstParty ? user.roles : [];
 }
 
@@ -89,8 +89,8 @@ export class AuthService {
     client: OAuthClient | null = null,
   ): Promise<IssuedSession> {
     const { token, session } = await this.rotate(refreshToken, origin, client);
-    const user = await this.users.findActiveById(session.userId);
-    if (!user) {
+    const roles = await this.users.findActiveRoles(session.userId);
+    if (!roles) {
       await this.revocation.revokeSession(session.sessionId, 'disabled');
       this.metrics.refreshes.inc({ result: 'user_inactive' });
       throw new InvalidRefreshTokenError('refresh token is invalid, expired or revoked');
@@ -99,10 +99,10 @@ export class AuthService {
     await this.securityEvents.record({
       action: 'auth.refresh.succeeded',
       outcome: 'success',
-      actor: { type: 'user', id: user.id },
+      actor: { type: 'user', id: session.userId },
       subject: { type: 'session', id: session.sessionId },
     });
-    return this.issued(user, session, token, client);
+    return this.issued({ id: session.userId, roles }, session, token, client);
   }
 
   /**
@@ -110,15 +110,15 @@ export class AuthService {
    * with the refresh token of a user's session; without one for a service;
    * for an app's sign-in (authorization code) also an ID token.
    */
-  tokenResponse(
+  async tokenResponse(
     grant: IssueAccessToken,
     refreshToken?: string,
     idToken?: IdTokenFacts,
-  ): TokenResponseDto {
-    const access = this.accessTokens.issue(grant);
+  ): Promise<TokenResponseDto> {
+    const access = await this.accessTokens.issue(grant);
     const id =
       idToken && grant.clientId
-        ? this.idTokens.issue({
+        ? await this.idTokens.issue({
             ...idToken,
             subject: grant.subject,
             clientId: grant.clientId,
@@ -128,12 +128,12 @@ export class AuthService {
     return toTokenResponse(access, refreshToken, { scope: grant.scope, idToken: id });
   }
 
-  private issued(
-    user: User,
+  private async issued(
+    user: Pick<User, 'id' | 'roles'>,
     session: RefreshSession,
     refreshToken: string,
     client: OAuthClient | null = null,
-  ): IssuedSession {
+  ): Promise<IssuedSession> {
     const grant = {
       subject: user.id,
       roles: rolesFor(user, client),
@@ -141,7 +141,7 @@ export class AuthService {
       ...(session.clientId ? { clientId: session.clientId, scope: session.scope ?? '' } : {}),
     };
     return {
-      tokens: this.tokenResponse(grant, refreshToken),
+      tokens: await this.tokenResponse(grant, refreshToken),
       sessionId: session.sessionId,
       expiresAt: session.expiresAt,
     };

@@ -51,7 +51,7 @@ export class CodeGrantService {
       ssoSessionId: code.ssoSessionId,
       ...(refreshable ? {} : { lifetimeSeconds: this.config.auth.accessTokenTtl }),
     });
-    const response = this.auth.tokenResponse(
+    const response = await this.auth.tokenResponse(
       {
         subject: user.id,
         roles: rolesFor(user, client),

@@ -74,7 +74,7 @@ export class OAuthService {
     }
     if (!client) throw clientAuthenticationRequired();
     if (dto.grant_type === 'client_credentials') {
-      return { response: this.clientCredentialsGrant(client) };
+      return { response: await this.clientCredentialsGrant(client) };
     }
     return { response: await this.codeGrant.exchange(dto, client, context.origin) };
   }
@@ -169,7 +169,7 @@ export class OAuthService {
     }
   }
 
-  private clientCredentialsGrant(client: OAuthClient): TokenResponseDto {
+  private clientCredentialsGrant(client: OAuthClient): Promise<TokenResponseDto> {
     // `client:` can never collide with a user id (a UUID).
     return this.auth.tokenResponse({
       subject: `client:${client.clientId}`,

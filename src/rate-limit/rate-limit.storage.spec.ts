@@ -155,4 +155,16 @@ describe.runIf(process.env.REDIS_URL)('on Redis', () => {
     sut: new RedisRateLimitStorage(kv, prefix, clock),
     close: async () => undefined,
   }));
+
+  it('sends the scripts by hash, and by text again once Redis has lost them (NOSCRIPT)', async () => {
+    const sut = new RedisRateLimitStorage(kv, prefix, new FakeClock());
+    const key = `flush:${randomBytes(4).toString('hex')}`;
+    await sut.increment(key, 60_000, 5);
+    await kv.client!.scriptFlush();
+
+    const record = await sut.increment(key, 60_000, 5);
+
+    expect(record.totalHits).toBe(2);
+    expect((await sut.increment(key, 60_000, 5)).totalHits).toBe(3);
+  });
 });

@@ -1,4 +1,5 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
+import { createHash } from 'node:crypto';
 import type { Clock } from '../common/clock.js';
 import type { KeyValueStore } from '../redis/key-value-store.js';
 import { AttemptRule, keepMs, lockAfter, Streak, unforgiven } from './attempt-streak.js';
@@ -80,6 +81,18 @@ return 1`;
  * absolute times from the app's clock (instances keep their clocks in sync
  * anyway, or their tokens' `iat` and `exp` would disagree).
  */
+const scriptShas = new Map<string, string>();
+
+/** The SHA-1 Redis knows a script by, computed once per script. */
+function scriptSha(script: string): string {
+  let sha = scriptShas.get(script);
+  if (!sha) {
+    sha = createHash('sha1').update(script).digest('hex');
+    scriptShas.set(script, sha);
+  }
+  return sha;
+}
+
 export class RedisRateLimitStorage implements RateLimitStorage {
   constructor(
     private readonly kv: KeyValueStore,
@@ -109,14 +122,23 @@ export class RedisRateLimitStorage implements RateLimitStorage {
     await this.eval(RELEASE, key, [lockedUntil]);
   }
 
+  /**
+   * EVALSHA: the script's hash rather than its text on every request (the
+   * text once more after Redis lost its script cache, answering NOSCRIPT).
+   * The command is sent synchronously, so a caller can still pipeline
+   * another one behind it on the same connection.
+   */
   private eval<T>(script: string, key: string, args: number[]): Promise<T> {
-    return this.kv.run(
-      () =>
-        this.kv.client!.eval(script, {
-          keys: [this.prefix + key],
-          arguments: args.map(String),
-        }) as Promise<T>,
-    );
+    const options = { keys: [this.prefix + key], arguments: args.map(String) };
+    return this.kv.run(async () => {
+      const client = this.kv.client!;
+      try {
+        return (await client.evalSha(scriptSha(script), options)) as T;
+      } catch (error) {
+        if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
+        return (await client.eval(script, options)) as T;
+      }
+    });
   }
 }
 

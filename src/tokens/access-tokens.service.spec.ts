@@ -70,7 +70,6 @@ describe(AccessTokensService.name, () => {
     blocklist = new FakeBlocklist();
     keys = new FakeSigningKeys(key);
     sut = new AccessTokensService(
-      new JwtService(),
       keys.asService(),
       new VerifiedTokenCache(clock),
       blocklist.asService(),
@@ -83,8 +82,8 @@ describe(AccessTokensService.name, () => {
   });
 
   describe('issue', () => {
-    it('signs an access token (typ at+jwt) with the active key, naming its kid', () => {
-      const { token } = sut.issue(newIssueRequest());
+    it('signs an access token (typ at+jwt) with the active key, naming its kid', async () => {
+      const { token } = await sut.issue(newIssueRequest());
 
       expect(jwt.decode<{ header: Header }>(token, { complete: true }).header).toEqual({
         alg: 'RS256',
@@ -93,10 +92,10 @@ describe(AccessTokensService.name, () => {
       });
     });
 
-    it('carries issuer, audience, subject, session, roles and a UUIDv7 id, for the configured lifetime', () => {
+    it('carries issuer, audience, subject, session, roles and a UUIDv7 id, for the configured lifetime', async () => {
       const request = newIssueRequest({ roles: [Role.User, Role.Admin] });
 
-      const issued = sut.issue(request);
+      const issued = await sut.issue(request);
 
       const claims = decode(issued.token);
       expect(claims).toMatchObject({
@@ -115,15 +114,15 @@ describe(AccessTokensService.name, () => {
       expect(claims).not.toHaveProperty('client_id');
     });
 
-    it('gives every token its own id', () => {
+    it('gives every token its own id', async () => {
       const request = newIssueRequest();
 
-      expect(sut.issue(request).jti).not.toBe(sut.issue(request).jti);
+      expect((await sut.issue(request)).jti).not.toBe((await sut.issue(request)).jti);
     });
 
     it('verifies with its own key and options into the principal it was issued for', async () => {
       const request = newIssueRequest();
-      const issued = sut.issue(request);
+      const issued = await sut.issue(request);
 
       expect(await sut.verify(issued.token)).toMatchObject({
         subject: request.subject,
@@ -142,7 +141,7 @@ describe(AccessTokensService.name, () => {
         clientId: 'billing',
       });
 
-      const principal = await sut.verify(sut.issue(request).token);
+      const principal = await sut.verify((await sut.issue(request)).token);
 
       expect(principal).toMatchObject({
         subject: 'client:billing',
@@ -246,7 +245,7 @@ describe(AccessTokensService.name, () => {
 
     it('checks the signature of a token once, then serves it from the verified-token cache', async () => {
       const verifySignature = vi.spyOn(JwtService.prototype, 'verify');
-      const { token } = sut.issue(newIssueRequest());
+      const { token } = await sut.issue(newIssueRequest());
 
       const first = await sut.verify(token);
       const second = await sut.verify(token);
@@ -260,14 +259,14 @@ describe(AccessTokensService.name, () => {
     it('gives the principal of a token the blocklist does not name', async () => {
       const request = newIssueRequest();
 
-      const principal = await sut.authenticate(sut.issue(request).token);
+      const principal = await sut.authenticate((await sut.issue(request)).token);
 
       expect(principal).toMatchObject({ subject: request.subject, sessionId: request.sessionId });
       expect(blocklist.checks).toBe(1);
     });
 
     it('refuses a revoked token, even one it has verified before', async () => {
-      const issued = sut.issue(newIssueRequest());
+      const issued = await sut.issue(newIssueRequest());
       await sut.authenticate(issued.token);
       blocklist.revoked.add(issued.jti);
 
@@ -277,7 +276,9 @@ describe(AccessTokensService.name, () => {
     it('fails closed when the blocklist cannot answer', async () => {
       blocklist.unavailable = true;
 
-      const error = await caught(() => sut.authenticate(sut.issue(newIssueRequest()).token));
+      const error = await caught(async () =>
+        sut.authenticate((await sut.issue(newIssueRequest())).token),
+      );
 
       expect(error).toBeInstanceOf(StoreUnavailableError);
     });
@@ -294,7 +295,7 @@ describe(AccessTokensService.name, () => {
     const expiresAtMs = (token: string) => (decode(token).exp as number) * 1000;
 
     it('accepts a token until the last millisecond before its exp', async () => {
-      const { token } = issued();
+      const { token } = await issued();
       clock.set(expiresAtMs(token) - 1);
 
       expect((await sut.verify(token)).tokenId).toEqual(expect.any(String));
@@ -305,14 +306,14 @@ describe(AccessTokensService.name, () => {
       ['one second past its exp', 1_000],
       ['five seconds past its exp', 5_000],
     ])('refuses a token %s: no grace', async (_, pastMs) => {
-      const { token } = issued();
+      const { token } = await issued();
       clock.set(expiresAtMs(token) + pastMs);
 
       expect(await tokenErrorCode(() => sut.verify(token))).toBe('expired');
     });
 
     it('refuses a token it verified before, once it has expired', async () => {
-      const { token } = issued();
+      const { token } = await issued();
       await sut.verify(token);
       clock.set(expiresAtMs(token));
 

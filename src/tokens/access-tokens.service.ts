@@ -9,6 +9,7 @@ import { InjectConfig } from '../config/config.module.js';
 import { principalFromClaims } from './access-token-claims.js';
 import { BlocklistService } from './blocklist.service.js';
 import { SigningKeysService } from './signing-keys.service.js';
+import { signJws } from './jws-signer.js';
 import { newTokenId } from './token-id.js';
 import { TokenError } from './token.error.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
@@ -42,7 +43,6 @@ export class AccessTokensService {
   private readonly verifiers = new WeakMap<KeyObject, JwtService>();
 
   constructor(
-    private readonly jwt: JwtService,
     private readonly keys: SigningKeysService,
     private readonly verifiedTokens: VerifiedTokenCache,
     private readonly blocklist: BlocklistService,
@@ -50,28 +50,24 @@ export class AccessTokensService {
     @InjectConfig() private readonly config: Config,
   ) {}
 
-  issue(request: IssueAccessToken): IssuedAccessToken {
+  async issue(request: IssueAccessToken): Promise<IssuedAccessToken> {
     const key = this.keys.activeKey();
     const jti = newTokenId();
     const issuedAt = this.clock.nowSeconds();
     const expiresIn = this.config.auth.accessTokenTtl;
-    const claims: Omit<AccessTokenClaims, 'iss' | 'aud' | 'exp' | 'sub' | 'jti'> = {
+    const claims: AccessTokenClaims = {
       iat: issuedAt,
       roles: request.roles,
       ...(request.sessionId ? { sid: request.sessionId } : {}),
       ...(request.clientId ? { client_id: request.clientId } : {}),
       ...(request.scope ? { scope: request.scope } : {}),
+      exp: issuedAt + expiresIn,
+      aud: this.config.auth.audience,
+      iss: this.config.auth.issuer,
+      sub: request.subject,
+      jti,
     };
-    const token = this.jwt.sign(claims, {
-      privateKey: key.signingKey,
-      algorithm: key.algorithm,
-      header: { alg: key.algorithm, typ: ACCESS_TOKEN_TYPE, kid: key.kid },
-      issuer: this.config.auth.issuer,
-      audience: this.config.auth.audience,
-      subject: request.subject,
-      jwtid: jti,
-      expiresIn,
-    });
+    const token = await signJws(key, ACCESS_TOKEN_TYPE, { ...claims });
     return { token, jti, expiresIn, issuedAt };
   }
 

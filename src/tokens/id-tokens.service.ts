@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { Clock } from '../common/clock.js';
 import type { Config } from '../config/config.js';
 import { InjectConfig } from '../config/config.module.js';
+import { signJws } from './jws-signer.js';
 import { SigningKeysService } from './signing-keys.service.js';
 
 /** The JOSE `typ` of ID tokens; access tokens are `at+jwt`, so neither passes for the other. */
@@ -40,33 +41,26 @@ export interface IdTokenHint {
 @Injectable()
 export class IdTokensService {
   constructor(
-    private readonly jwt: JwtService,
     private readonly keys: SigningKeysService,
     private readonly clock: Clock,
     @InjectConfig() private readonly config: Config,
   ) {}
 
-  issue(request: IssueIdToken): string {
+  issue(request: IssueIdToken): Promise<string> {
     const key = this.keys.activeKey();
-    return this.jwt.sign(
-      {
-        ...request.claims,
-        iat: this.clock.nowSeconds(),
-        auth_time: request.authTime,
-        nonce: request.nonce,
-        sid: request.ssoSessionId,
-        at_hash: accessTokenHash(request.accessToken),
-      },
-      {
-        privateKey: key.signingKey,
-        algorithm: key.algorithm,
-        header: { alg: key.algorithm, typ: ID_TOKEN_TYPE, kid: key.kid },
-        issuer: this.config.auth.issuer,
-        audience: request.clientId,
-        subject: request.subject,
-        expiresIn: this.config.auth.accessTokenTtl,
-      },
-    );
+    const issuedAt = this.clock.nowSeconds();
+    return signJws(key, ID_TOKEN_TYPE, {
+      ...request.claims,
+      iat: issuedAt,
+      auth_time: request.authTime,
+      nonce: request.nonce,
+      sid: request.ssoSessionId,
+      at_hash: accessTokenHash(request.accessToken),
+      exp: issuedAt + this.config.auth.accessTokenTtl,
+      aud: request.clientId,
+      iss: this.config.auth.issuer,
+      sub: request.subject,
+    });
   }
 
   /** The hint's subject, client and session if we signed it; `null` for anything else. */

@@ -23,6 +23,40 @@ export class UsersRepository {
     return manager.findOne(User, { where: { id } });
   }
 
+  /**
+   * The hot read (`GET /users/me`, the user behind a session): one query by
+   * primary key for every column the entity selects by default, mapped by
+   * hand from the entity's metadata, without TypeORM's query building and
+   * hydration. `password_hash` is not selectable, so it is never read here.
+   */
+  async findProfile(id: string): Promise<User | null> {
+    const { sql, columns } = (this.profileQuery ??= this.buildProfileQuery());
+    const rows: Record<string, unknown>[] = await this.users.manager.query(sql, [id]);
+    if (rows.length === 0) return null;
+    const user = {} as Record<string, unknown>;
+    for (const [column, property] of columns) user[property] = rows[0][column];
+    return user as unknown as User;
+  }
+
+  /** The roles of a user who may still sign in (not disabled); `null` for anyone else. */
+  async findActiveRoles(id: string): Promise<Role[] | null> {
+    const rows: { roles: Role[] }[] = await this.users.manager.query(
+      'SELECT roles FROM users WHERE id = $1 AND disabled = false',
+      [id],
+    );
+    return rows[0]?.roles ?? null;
+  }
+
+  private profileQuery?: { sql: string; columns: [column: string, property: string][] };
+
+  private buildProfileQuery(): { sql: string; columns: [string, string][] } {
+    const columns = this.users.metadata.columns
+      .filter((column) => column.isSelect)
+      .map((column) => [column.databaseName, column.propertyName] as [string, string]);
+    const list = columns.map(([column]) => `"${column}"`).join(', ');
+    return { sql: `SELECT ${list} FROM users WHERE id = $1`, columns };
+  }
+
   findByEmail(email: string): Promise<User | null> {
     return this.users.findOne({ where: { email } });
   }

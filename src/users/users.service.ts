@@ -58,13 +58,18 @@ export class UsersService {
   }
 
   async getById(id: string): Promise<User> {
-    const user = await this.users.findById(id);
+    const user = await this.users.findProfile(id);
     if (!user) throw new NotFoundException('User not found');
     return user;
   }
 
   findActiveById(id: string): Promise<User | null> {
-    return this.users.findById(id).then((user) => (user && !user.disabled ? user : null));
+    return this.users.findProfile(id).then((user) => (user && !user.disabled ? user : null));
+  }
+
+  /** The roles of a user who may still sign in; `null` if disabled or gone (one narrow read). */
+  findActiveRoles(id: string): Promise<Role[] | null> {
+    return this.users.findActiveRoles(id);
   }
 
   async updateProfile(id: string, dto: UpdateProfileDto): Promise<User> {

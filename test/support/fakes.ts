@@ -5,7 +5,6 @@ import { SecurityEventsService } from '../../src/audit/security-events.service.j
 import { SecurityWebhook } from '../../src/audit/security-webhook.js';
 import type { OutboxMessagesRepository } from '../../src/outbox/outbox-messages.repository.js';
 import { OutboxService } from '../../src/outbox/outbox.service.js';
-import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
 import type { OAuthClient } from '../../src/clients/entities/oauth-client.entity.js';
 import type {
@@ -277,12 +276,16 @@ export class RecordingRevocation implements Pick<
   }
 }
 
-/** `UsersService.findActiveById` over a list of users. */
-export class FakeUsers implements Pick<UsersService, 'findActiveById'> {
+/** `UsersService.findActiveById` and `findActiveRoles` over a list of users. */
+export class FakeUsers implements Pick<UsersService, 'findActiveById' | 'findActiveRoles'> {
   constructor(readonly users: User[] = []) {}
 
   async findActiveById(id: string): Promise<User | null> {
     return this.users.find((user) => user.id === id && !user.disabled) ?? null;
+  }
+
+  async findActiveRoles(id: string): Promise<User['roles'] | null> {
+    return (await this.findActiveById(id))?.roles ?? null;
   }
 
   asService(): UsersService {
@@ -382,7 +385,6 @@ export function tokenServices(config: Config, key: LoadedKey, clock = new FakeCl
   const rows = new InMemoryRefreshSessions(clock);
   const blocklist = new FakeBlocklist();
   const accessTokens = new AccessTokensService(
-    new JwtService(),
     new FakeSigningKeys(key).asService(),
     new VerifiedTokenCache(clock),
     blocklist.asService(),
@@ -450,12 +452,7 @@ export function authServices(config: Config, key: LoadedKey, users: User[]) {
     tokens.accessTokens,
     tokens.refreshSessions,
     tokens.revocation.asService(),
-    new IdTokensService(
-      new JwtService(),
-      new FakeSigningKeys(key).asService(),
-      tokens.clock,
-      config,
-    ),
+    new IdTokensService(new FakeSigningKeys(key).asService(), tokens.clock, config),
     new FakeClients().asService(),
     ssoSessions.asService(),
     new MetricsService(),

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { UsersRepository } from '../src/users/users.repository.js';
+import { bearer, register, newUser, signUp } from './support/factories.js';
+import { useTestApp } from './support/test-app.js';
+
+/** The lean reads by primary key answer exactly what TypeORM's entity read answers. */
+describe('users: the lean read path', () => {
+  const t = useTestApp();
+  const users = () => t.app.get(UsersRepository);
+
+  it('findProfile reads every selectable column, typed as the entity read types them, and no password hash', async () => {
+    const { id } = await register(t.http, newUser());
+    await t.sql(`UPDATE users SET display_name = 'Ada L.', last_login_at = now() WHERE id = $1`, [
+      id,
+    ]);
+
+    const lean = await users().findProfile(id);
+    const entity = await users().findById(id);
+
+    expect(lean).toEqual({ ...entity });
+    expect(lean!.createdAt).toBeInstanceOf(Date);
+    expect(lean!.roles).toEqual(['user']);
+    expect(lean).not.toHaveProperty('passwordHash');
+  });
+
+  it('findProfile answers null for an unknown id', async () => {
+    expect(await users().findProfile('00000000-0000-4000-8000-000000000000')).toBeNull();
+  });
+
+  it('findActiveRoles gives the roles of an enabled user, and null once disabled or gone', async () => {
+    const { id } = await register(t.http, newUser());
+    expect(await users().findActiveRoles(id)).toEqual(['user']);
+
+    await t.sql('UPDATE users SET disabled = true WHERE id = $1', [id]);
+    expect(await users().findActiveRoles(id)).toBeNull();
+
+    await t.sql('DELETE FROM users WHERE id = $1', [id]);
+    expect(await users().findActiveRoles(id)).toBeNull();
+  });
+
+  it('GET /users/me answers the profile from the lean read', async () => {
+    const user = await signUp(t.http);
+
+    const response = await t.http
+      .get('/users/me')
+      .set(bearer(user.tokens.access_token))
+      .expect(200);
+
+    const entity = await users().findById(user.id);
+    expect(response.body).toEqual({
+      id: entity!.id,
+      email: entity!.email,
+      username: entity!.username,
+      displayName: null,
+      roles: ['user'],
+      disabled: false,
+      createdAt: entity!.createdAt.toISOString(),
+      updatedAt: entity!.updatedAt.toISOString(),
+      lastLoginAt: entity!.lastLoginAt!.toISOString(),
+    });
+  });
+});
