@@ -51,6 +51,8 @@ describe('users: the lean read path', () => {
       id: entity!.id,
       email: entity!.email,
       username: entity!.username,
+      emailVerified: false,
+      emailVerifiedAt: null,
       displayName: null,
       roles: ['user'],
       disabled: false,
