@@ -103,7 +103,7 @@ describe('audit trail over HTTP', () => {
     it('lists events newest first, paged, with actor, subject and reason for the operator', async () => {
       const response = await audit(`?subject=${alice.id}&limit=2`).expect(200);
 
-      expect(response.body).toMatchObject({ total: 4, page: 1, limit: 2 });
+      expect(response.body).toMatchObject({ total: 5, page: 1, limit: 2 });
       expect(response.body.items.map((item: { action: string }) => item.action)).toEqual([
         'user.password_changed',
         'auth.sign_in.failed',
@@ -122,7 +122,7 @@ describe('audit trail over HTTP', () => {
       const second = await audit(`?subject=${alice.id}&limit=2&page=2`).expect(200);
       expect(second.body.items.map((item: { action: string }) => item.action)).toEqual([
         'auth.sign_in.succeeded',
-        'user.registered',
+        'email.verification_sent',
       ]);
     });
 
@@ -147,7 +147,7 @@ describe('audit trail over HTTP', () => {
       expect((await audit(`?subject=${alice.id}&to=${past}`).expect(200)).body.total).toBe(0);
       expect(
         (await audit(`?subject=${alice.id}&from=${past}&to=${future}`).expect(200)).body.total,
-      ).toBe(4);
+      ).toBe(5);
     });
 
     it('shows sealed rows with their place in the chain', async () => {
@@ -213,14 +213,15 @@ describe('audit trail over HTTP', () => {
         .exportJsonLines(output, { subjectId: alice.id });
 
       const lines = Buffer.concat(chunks).toString('utf8').trimEnd().split('\n');
-      expect(written).toBe(4);
+      expect(written).toBe(5);
       expect(lines.map((line) => JSON.parse(line).action)).toEqual([
         'user.registered',
+        'email.verification_sent',
         'auth.sign_in.succeeded',
         'auth.sign_in.failed',
         'user.password_changed',
       ]);
-      expect(JSON.parse(lines[3])).toMatchObject({ ip: '203.0.113.7', subject: { id: alice.id } });
+      expect(JSON.parse(lines[4])).toMatchObject({ ip: '203.0.113.7', subject: { id: alice.id } });
     });
 
     it('writes nothing for a filter that matches nothing', async () => {

@@ -96,10 +96,11 @@ describe('audit chain', () => {
       const rows = (await chain(t)).filter((row) => row.subjectId === user.id);
       expect(rows.map((row) => [row.action, row.outcome, row.reason])).toEqual([
         ['user.registered', 'success', null],
+        ['email.verification_sent', 'success', null],
         ['auth.sign_in.succeeded', 'success', null],
         ['auth.sign_in.failed', 'failure', 'wrong_password'],
       ]);
-      expect(rows[1]).toMatchObject({ actorType: 'user', actorId: user.id, subjectType: 'user' });
+      expect(rows[2]).toMatchObject({ actorType: 'user', actorId: user.id, subjectType: 'user' });
       const unknown = await t.sql(
         `SELECT reason, subject_id FROM audit_events WHERE reason = 'unknown_user'`,
       );
