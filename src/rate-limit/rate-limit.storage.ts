@@ -23,6 +23,8 @@ export interface Reservation {
 export interface RateLimitStorage extends ThrottlerStorage {
   reserve(key: string, rule: AttemptRule): Promise<Reservation>;
   release(key: string, lockedUntil: number): Promise<void>;
+  /** Ends a streak at once, lock and all (a password reset proved who owns the account). */
+  forget(key: string): Promise<void>;
 }
 
 /** What `@nestjs/throttler` expects back from a count (its type is not exported on its own). */
@@ -109,6 +111,10 @@ export class RedisRateLimitStorage implements RateLimitStorage {
     await this.eval(RELEASE, key, [lockedUntil]);
   }
 
+  async forget(key: string): Promise<void> {
+    await this.kv.run(() => this.kv.client!.del(this.prefix + key));
+  }
+
   private eval<T>(script: string, key: string, args: number[]): Promise<T> {
     return this.kv.run(
       () =>
@@ -162,6 +168,10 @@ export class MemoryRateLimitStorage implements RateLimitStorage {
     if (!streak) return;
     streak.failures = Math.max(streak.failures - 1, 0);
     if (lockedUntil > 0 && streak.lockedUntil === lockedUntil) streak.lockedUntil = 0;
+  }
+
+  async forget(key: string): Promise<void> {
+    this.streaks.delete(key);
   }
 
   close(): void {
