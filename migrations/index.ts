@@ -5,6 +5,7 @@ import { AddAuditTrail1795998656271 } from './1795998656271-AddAuditTrail.js';
 import { AddClientMetadata1795998666063 } from './1795998666063-AddClientMetadata.js';
 import { AddOutboxMessages1795998691530 } from './1795998691530-AddOutboxMessages.js';
 import { AddSingleSignOn1796000028535 } from './1796000028535-AddSingleSignOn.js';
+import { AddAccountTokens1796009126834 } from './1796009126834-AddAccountTokens.js';
 
 /**
  * Every migration, oldest first. Listed rather than globbed so that the same
@@ -19,4 +20,5 @@ export const migrations = [
   AddClientMetadata1795998666063,
   AddOutboxMessages1795998691530,
   AddSingleSignOn1796000028535,
+  AddAccountTokens1796009126834,
 ];

@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AccountModule } from './account/account.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ClockModule } from './common/clock.js';
@@ -31,6 +32,7 @@ export class AppModule {
         MetricsEndpointModule.forRoot(config),
         AuditModule,
         AuthModule,
+        AccountModule,
         PagesModule,
       ],
     };

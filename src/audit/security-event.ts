@@ -31,6 +31,13 @@ export const SECURITY_ACTIONS = {
   'oauth.code.replayed': { audit: true },
   'consent.granted': { audit: true },
   'consent.revoked': { audit: true },
+  'email.verification_sent': { audit: true },
+  'email.verified': { audit: true },
+  'email.change_requested': { audit: true },
+  'email.changed': { audit: true },
+  'email.change_reported': { audit: true },
+  'admin.user.email_changed': { audit: true },
+  'admin.user.email_verification_set': { audit: true },
 } as const satisfies Record<string, { audit: boolean }>;
 
 export type SecurityAction = keyof typeof SECURITY_ACTIONS;

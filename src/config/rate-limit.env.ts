@@ -12,6 +12,8 @@ export const RATE_LIMIT_NAMES = [
   'REGISTER_IP',
   'REFRESH_IP',
   'DEFAULT_IP',
+  'MAIL_IP',
+  'MAIL_ADDRESS',
 ] as const;
 export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];
 
@@ -27,6 +29,8 @@ const RATE_LIMIT_DEFAULTS: Record<RateLimitName, RateLimit> = {
   REGISTER_IP: { limit: 3, ttlSeconds: 3600 },
   REFRESH_IP: { limit: 60, ttlSeconds: 60 },
   DEFAULT_IP: { limit: 600, ttlSeconds: 60 },
+  MAIL_IP: { limit: 10, ttlSeconds: 3600 },
+  MAIL_ADDRESS: { limit: 3, ttlSeconds: 3600 },
 };
 
 const LIMIT = /^(\d{1,9})\s*\/\s*(\d{1,9})$/;
@@ -66,6 +70,14 @@ export class RateLimitEnv {
 
   @IsRateLimit()
   THROTTLE_DEFAULT_IP?: string;
+
+  /** Requests per client IP to the routes that send account mail. */
+  @IsRateLimit()
+  THROTTLE_MAIL_IP?: string;
+
+  /** Account mails per recipient address; beyond it no mail goes out, and the answer stays the same. */
+  @IsRateLimit()
+  THROTTLE_MAIL_ADDRESS?: string;
 
   /** The longest sign-in lock, however long a guessing streak goes on. */
   @IsDuration(30 * 86400)

@@ -1,3 +1,4 @@
+import { AccountToken } from '../account/entities/account-token.entity.js';
 import { AuditCheckpoint } from '../audit/entities/audit-checkpoint.entity.js';
 import { AuditEvent } from '../audit/entities/audit-event.entity.js';
 import { OAuthClient } from '../clients/entities/oauth-client.entity.js';
@@ -24,4 +25,5 @@ export const entities = [
   SsoSession,
   AuthorizationCode,
   Consent,
+  AccountToken,
 ];

@@ -1,7 +1,7 @@
 import { SetMetadata } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 
-export type RateLimitCategory = 'login' | 'register' | 'refresh' | 'default';
+export type RateLimitCategory = 'login' | 'register' | 'refresh' | 'mail' | 'default';
 export type CategoryResolver = (request: FastifyRequest) => RateLimitCategory;
 
 export const RATE_LIMIT_CATEGORY_KEY = 'rateLimit:category';

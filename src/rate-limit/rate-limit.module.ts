@@ -27,6 +27,7 @@ export const CATEGORY_LIMIT: Record<RateLimitCategory, RateLimitName> = {
   login: 'LOGIN_IP',
   register: 'REGISTER_IP',
   refresh: 'REFRESH_IP',
+  mail: 'MAIL_IP',
   default: 'DEFAULT_IP',
 };
 
@@ -108,6 +109,6 @@ class RateLimitStorageModule implements OnApplicationShutdown {
     }),
   ],
   providers: [LoginAttemptsService],
-  exports: [ThrottlerModule, LoginAttemptsService],
+  exports: [ThrottlerModule, LoginAttemptsService, RateLimitStorageModule],
 })
 export class RateLimitModule {}
