@@ -8,6 +8,7 @@ import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { type AppLogger, createAppLogger } from './logging/app-logger.js';
+import { MailModule } from './mail/mail.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsEndpointModule } from './metrics/metrics-endpoint.module.js';
 import { PagesModule } from './pages/pages.module.js';
@@ -33,6 +34,7 @@ export class AppModule {
         AuditModule,
         AuthModule,
         AccountModule,
+        MailModule,
         PagesModule,
       ],
     };

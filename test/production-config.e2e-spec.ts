@@ -18,6 +18,7 @@ const PRODUCTION = {
   DATABASE_URL: 'postgres://auth@127.0.0.1:1/auth',
   REDIS_URL: 'redis://127.0.0.1:1',
   KEY_ENCRYPTION_SECRET: 'production-key-encryption-secret-0123456789',
+  SMTP_URL: 'smtp://127.0.0.1:1',
   LOG_FORMAT: 'json',
 };
 

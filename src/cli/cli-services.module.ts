@@ -7,6 +7,7 @@ import type { Config } from '../config/config.js';
 import { ConfigModule } from '../config/config.module.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { createAppLogger } from '../logging/app-logger.js';
+import { MailModule } from '../mail/mail.module.js';
 import { LoggingModule } from '../logging/logging.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { UsersModule } from '../users/users.module.js';
@@ -33,6 +34,7 @@ export class CliServicesModule {
         ClientsModule,
         TokensModule,
         AuditModule,
+        MailModule,
       ],
     };
   }

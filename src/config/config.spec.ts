@@ -130,7 +130,7 @@ describe(loadConfig.name, () => {
       expect(config.auth.keyEncryptionSecret).toBe(env.KEY_ENCRYPTION_SECRET);
     });
 
-    it.each(['DATABASE_URL', 'REDIS_URL', 'KEY_ENCRYPTION_SECRET', 'JWT_ISSUER'])(
+    it.each(['DATABASE_URL', 'REDIS_URL', 'KEY_ENCRYPTION_SECRET', 'JWT_ISSUER', 'SMTP_URL'])(
       'refuses to start without %s',
       (name) => {
         const problems = problemsOf(productionEnv({ [name]: undefined }));

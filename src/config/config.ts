@@ -4,6 +4,7 @@ import { AuditEnv, AuditSettings, auditSettings } from './audit.env.js';
 import { AuthEnv, AuthSettings, authSettings } from './auth.env.js';
 import { DatabaseEnv, DatabaseSettings, databaseSettings } from './database.env.js';
 import { cleaned, Environment, MIN_SECRET_BYTES, readSection, wholeNumber } from './env.js';
+import { MailEnv, MailSettings, mailSettings } from './mail.env.js';
 import { MetricsEnv, MetricsSettings, metricsSettings } from './metrics.env.js';
 import {
   loginLockMaxSeconds,
@@ -26,6 +27,7 @@ export { LOG_LEVELS, type AppSettings, type LogLevel } from './app.env.js';
 export type { AuditSettings } from './audit.env.js';
 export { JWT_ALGORITHMS, type AuthSettings, type JwtAlgorithm } from './auth.env.js';
 export type { DatabaseSettings } from './database.env.js';
+export type { MailSettings } from './mail.env.js';
 export type { MetricsSettings } from './metrics.env.js';
 export { RATE_LIMIT_NAMES, type RateLimit, type RateLimitName } from './rate-limit.env.js';
 export type { RedisSettings } from './redis.env.js';
@@ -45,6 +47,7 @@ export interface Config {
   metrics: MetricsSettings;
   securityWebhook: SecurityWebhookSettings;
   audit: AuditSettings;
+  mail: MailSettings;
   /** The longest sign-in lock, however long a guessing streak goes on. */
   loginLockMaxSeconds: number;
   /** Worker processes (one per core); 1 runs in a single process. */
@@ -80,17 +83,19 @@ export function loadConfig(rawEnv: Environment): Config {
   const appEnv = readSection(AppEnv, env, problems);
   const app = appSettings(appEnv);
   const rateLimits = readSection(RateLimitEnv, env, problems);
+  const auth = authSettings(readSection(AuthEnv, env, problems), `http://localhost:${app.port}`);
   const config: Config = {
     app,
     server: serverSettings(readSection(ServerEnv, env, problems)),
     database: databaseSettings(readSection(DatabaseEnv, env, problems)),
     redis: redisSettings(readSection(RedisEnv, env, problems)),
-    auth: authSettings(readSection(AuthEnv, env, problems), `http://localhost:${app.port}`),
+    auth,
     admin: adminSettings(readSection(AdminEnv, env, problems)),
     rateLimits: rateLimitSettings(rateLimits),
     metrics: metricsSettings(readSection(MetricsEnv, env, problems)),
     securityWebhook: securityWebhookSettings(readSection(SecurityWebhookEnv, env, problems)),
     audit: auditSettings(readSection(AuditEnv, env, problems)),
+    mail: mailSettings(readSection(MailEnv, env, problems), auth.issuer),
     loginLockMaxSeconds: loginLockMaxSeconds(rateLimits),
     webConcurrency: wholeNumber(appEnv.WEB_CONCURRENCY, 1),
     backgroundJobs: true,
@@ -158,6 +163,11 @@ function productionProblems(config: Config, env: Environment): string[] {
   }
   if (env.ADMIN_EMAIL !== undefined && env.ADMIN_PASSWORD === undefined) {
     problems.push('ADMIN_PASSWORD is required with ADMIN_EMAIL in production');
+  }
+  if (!config.mail.smtpUrl) {
+    problems.push(
+      'SMTP_URL is required in production: the server sends e-mail (address verification, password reset), e.g. smtp://user:pass@smtp.example.com:587',
+    );
   }
   if (env.JWT_ISSUER === undefined) {
     problems.push(

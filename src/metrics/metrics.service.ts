@@ -87,6 +87,27 @@ export class MetricsService implements MetricsSource {
     'kind',
   );
 
+  readonly mailQueued = this.counter(
+    'mail_messages_queued_total',
+    'Mails written to the outbox (counted when written, even if the transaction then rolls back), by template',
+    'template',
+  );
+  readonly mailSent = this.counter(
+    'mail_messages_sent_total',
+    'Mails accepted by the SMTP server (or written to the log without SMTP_URL), by template',
+    'template',
+  );
+  readonly mailFailures = this.counter(
+    'mail_delivery_failures_total',
+    'Failed attempts to send a mail, by template',
+    'template',
+  );
+  readonly mailRetries = this.counter(
+    'mail_delivery_retries_total',
+    'Failed attempts to send a queued mail that the outbox will try again, by template',
+    'template',
+  );
+
   constructor() {
     // In a cluster the primary sums every worker's series with equal labels: right for the
     // request and event counters, wrong for one process's memory or CPU. Those carry a

@@ -7,5 +7,7 @@
  */
 export interface OutboxHandler {
   readonly kind: string;
+  /** When true, a delivered message's payload is emptied at once (it held something not to keep). */
+  readonly scrubDelivered?: boolean;
   deliver(payload: Record<string, unknown>): Promise<void>;
 }

@@ -16,7 +16,10 @@ export class OutboxMessage {
   @Column({ type: 'varchar', length: 64 })
   kind: string;
 
-  /** What the handler needs; never a secret or a token. */
+  /**
+   * What the handler needs; never a secret or a token in the clear (a mail's
+   * links are sealed), and emptied on delivery when the handler asks.
+   */
   @Column({ type: 'jsonb' })
   payload: Record<string, unknown>;
 

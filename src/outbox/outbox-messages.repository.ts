@@ -55,8 +55,14 @@ export class OutboxMessagesRepository {
     );
   }
 
-  async markDelivered(id: string, at: Date): Promise<void> {
-    await this.messages.update(id, { deliveredAt: at, lockedUntil: null, lastError: null });
+  /** With `scrub`, the payload is emptied: the row keeps only that and when it was delivered. */
+  async markDelivered(id: string, at: Date, scrub = false): Promise<void> {
+    await this.messages.update(id, {
+      deliveredAt: at,
+      lockedUntil: null,
+      lastError: null,
+      ...(scrub ? { payload: {} } : {}),
+    });
   }
 
   async markFailed(id: string, nextAttemptAt: Date, error: string): Promise<void> {

@@ -94,7 +94,7 @@ export class OutboxWorker implements BeforeApplicationShutdown {
       const handler = this.outbox.handlerFor(kind);
       if (!handler) throw new Error(`no handler for kind "${kind}"`);
       await handler.deliver(message.payload);
-      await this.messages.markDelivered(id, new Date(this.clock.now()));
+      await this.messages.markDelivered(id, new Date(this.clock.now()), handler.scrubDelivered);
       this.metrics.outboxDeliveries.inc({ kind });
       return true;
     } catch (error) {

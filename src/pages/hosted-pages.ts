@@ -1,11 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { PRODUCT_NAME } from '../common/product.js';
 import { assetHref } from './page-files.js';
 import { setPageHeaders } from './page-policy.js';
 import { describeScopes } from './scope-descriptions.js';
-
-/** The product's name on every page. */
-export const PRODUCT_NAME = 'Auth server';
 
 /**
  * The form fields the pages post, for the handlers that read them:

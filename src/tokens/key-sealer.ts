@@ -6,12 +6,14 @@ const VERSION = 'v1';
  * Seals private key material at rest with AES-256-GCM under a key derived
  * (HKDF-SHA256) from KEY_ENCRYPTION_SECRET. Format: `v1.<iv>.<tag>.<ciphertext>`,
  * base64url; the kid is bound as associated data so sealed blobs cannot be swapped.
+ * Another `purpose` derives another key, for other data sealed the same way
+ * (queued mails), so that one kind of blob never opens as another.
  */
 export class KeySealer {
   private readonly key: Buffer;
 
-  constructor(secret: string) {
-    this.key = Buffer.from(hkdfSync('sha256', secret, 'auth-server', 'signing-key-encryption', 32));
+  constructor(secret: string, purpose = 'signing-key-encryption') {
+    this.key = Buffer.from(hkdfSync('sha256', secret, 'auth-server', purpose, 32));
   }
 
   seal(plaintext: Buffer, associatedData: string): string {

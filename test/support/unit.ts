@@ -30,6 +30,7 @@ export function productionEnv(overrides: Environment = {}): Environment {
     REDIS_URL: 'redis://cache.internal:6379',
     KEY_ENCRYPTION_SECRET: strongSecret(),
     JWT_ISSUER: 'https://auth.example.com',
+    SMTP_URL: 'smtp://mailer:mail-password@smtp.internal:587',
     ...overrides,
   };
 }

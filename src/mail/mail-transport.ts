@@ -1,0 +1,81 @@
+import { Logger, type FactoryProvider, type OnApplicationShutdown } from '@nestjs/common';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { Config } from '../config/config.js';
+import { CONFIG } from '../config/config.module.js';
+import type { RenderedMail } from './mail-templates.js';
+
+/** A rendered mail with its envelope. */
+export interface OutgoingMail extends RenderedMail {
+  /** `<id@host>`: the same on every attempt, so a receiver can drop a repeated delivery. */
+  messageId: string;
+  from: string;
+  to: string;
+}
+
+/** SMTP gives up on a silent server well within the outbox lease (60 s). */
+export const SMTP_TIMEOUTS = {
+  connectionTimeout: 10_000,
+  greetingTimeout: 10_000,
+  socketTimeout: 20_000,
+};
+
+/** Hands a mail over for delivery; throws when it must be tried again later. */
+export abstract class MailTransport {
+  abstract send(mail: OutgoingMail): Promise<void>;
+}
+
+/**
+ * SMTP_URL through nodemailer, one connection per mail (account mail is
+ * rare; no pool to keep alive or to break when the server restarts). The
+ * message never reads a file or a URL, whatever its content says.
+ */
+export class SmtpMailTransport extends MailTransport implements OnApplicationShutdown {
+  private readonly transporter: Transporter;
+
+  constructor(url: string) {
+    super();
+    this.transporter = nodemailer.createTransport({
+      url,
+      ...SMTP_TIMEOUTS,
+      disableFileAccess: true,
+      disableUrlAccess: true,
+    });
+  }
+
+  async send(mail: OutgoingMail): Promise<void> {
+    await this.transporter.sendMail({
+      messageId: mail.messageId,
+      from: mail.from,
+      to: mail.to,
+      subject: mail.subject,
+      text: mail.text,
+      html: mail.html,
+    });
+  }
+
+  onApplicationShutdown(): void {
+    this.transporter.close();
+  }
+}
+
+/**
+ * Without SMTP_URL (development): the whole mail, links included, as one
+ * log line `mail.logged`, so that a newcomer can follow the link. Production
+ * refuses to start without SMTP_URL, so this never logs a real user's link.
+ */
+export class LogMailTransport extends MailTransport {
+  private readonly logger = new Logger('Mail');
+
+  send(mail: OutgoingMail): Promise<void> {
+    const { messageId, from, to, subject, text } = mail;
+    this.logger.log({ event: 'mail.logged', messageId, from, to, subject, text });
+    return Promise.resolve();
+  }
+}
+
+export const mailTransportProvider: FactoryProvider<MailTransport> = {
+  provide: MailTransport,
+  inject: [CONFIG],
+  useFactory: (config: Config) =>
+    config.mail.smtpUrl ? new SmtpMailTransport(config.mail.smtpUrl) : new LogMailTransport(),
+};
