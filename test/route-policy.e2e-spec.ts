@@ -26,13 +26,25 @@ const PUBLIC_ROUTES = [
   'POST /auth/consent',
   'GET /oauth/end-session',
   'POST /oauth/end-session',
+  // Forgotten passwords: the caller cannot sign in; the reset token is the credential, and
+  // the hosted forms carry CSRF tokens.
+  'POST /auth/password/forgot',
+  'POST /auth/password/reset',
+  'GET /account/forgot-password',
+  'POST /account/forgot-password',
+  'GET /account/reset-password',
+  'POST /account/reset-password',
 ];
 /**
  * Public GET routes whose answer to a request without parameters is not 200:
  * the authorization endpoint shows its error page (an authorization request
  * needs a client and a redirect URI).
  */
-const PUBLIC_GET_STATUS: Record<string, number> = { 'GET /oauth/authorize': 400 };
+const PUBLIC_GET_STATUS: Record<string, number> = {
+  'GET /oauth/authorize': 400,
+  // A reset link without its token shows the error page.
+  'GET /account/reset-password': 400,
+};
 /**
  * Routes that take no access token because a guard of their own asks for a
  * secret of their own (the app below is started with METRICS_TOKEN, so that
