@@ -1,7 +1,7 @@
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditSealer } from '../src/audit/audit-sealer.service.js';
 import { ADMIN, realServices } from './support/app.js';
 import { type CliResult, runCli } from './support/built-server.js';
@@ -15,6 +15,7 @@ import {
   updateUser,
 } from './support/factories.js';
 import { basicAuth, jwksKids, meStatus, pollUntil, refreshStatus } from './support/lifecycle.js';
+import { SmtpSink } from './support/smtp-sink.js';
 import { useTestApp } from './support/test-app.js';
 
 const COMMANDS = [
@@ -30,6 +31,7 @@ const COMMANDS = [
   'keys:list',
   'audit:verify',
   'audit:export',
+  'mail:test',
 ];
 
 /**
@@ -403,6 +405,55 @@ describe('CLI', { timeout: 180_000 }, () => {
       );
     });
   });
+  describe('mail', () => {
+    let sink: SmtpSink;
+    beforeAll(async () => {
+      sink = await SmtpSink.start();
+    });
+    afterAll(async () => {
+      await sink.stop();
+    });
+    const to = `cli-test-${process.pid}@example.com`;
+
+    it('mail:test sends the test mail through SMTP_URL at once and says so', async () => {
+      const result = await offline(() => cli(['mail:test', to], { env: { SMTP_URL: sink.url } }));
+
+      expectSuccess(result);
+      expect(result.stdout).toBe(`test mail accepted by the SMTP server for ${to}\n`);
+      const mail = await sink.waitForMail(to);
+      expect(mail.subject).toBe('Test mail · Auth server');
+      expect(mail.text).toContain('Mail delivery works.');
+      expect(mail.html).toContain('Mail delivery works.');
+    });
+
+    it('mail:test prints the SMTP error and exits 1 when the server is down or refuses the login, never the password', async () => {
+      const wrong = sink.url.replace(sink.secret, 'wrong-smtp-password');
+      const refused = await offline(() => cli(['mail:test', to], { env: { SMTP_URL: wrong } }));
+      await sink.stop();
+      const down = await offline(() => cli(['mail:test', to], { env: { SMTP_URL: sink.url } }));
+      await sink.restart();
+
+      expectFailure(refused, /^error: .*(Invalid login|535)/m);
+      expectFailure(down, /^error: .*ECONNREFUSED/m);
+      for (const result of [refused, down]) {
+        expect(result.stderr).not.toContain('wrong-smtp-password');
+        expect(result.stderr).not.toContain(sink.secret);
+      }
+      expect(sink.mailsTo(to)).toHaveLength(1);
+    });
+
+    it('mail:test refuses an address with a second recipient, and runs without SMTP_URL only to say it is needed', async () => {
+      const listed = await offline(() =>
+        cli(['mail:test', `${to},other@example.com`], { env: { SMTP_URL: sink.url } }),
+      );
+      const unset = await offline(() => cli(['mail:test', to]));
+
+      expectFailure(listed, /one plain address/);
+      expectFailure(unset, /SMTP_URL is not set/);
+      expect(sink.mailsTo(to)).toHaveLength(1);
+    });
+  });
+
   describe('audit trail', () => {
     /** The changes the commands above made, each an audit row whose actor is the CLI. */
     const CLI_ACTIONS = [

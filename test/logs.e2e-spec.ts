@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { DestinationStream } from 'pino';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MailService } from '../src/mail/mail.service.js';
+import { OutboxWorker } from '../src/outbox/outbox.worker.js';
 import { ADMIN } from './support/app.js';
+import { CapturedLog } from './support/captured-log.js';
 import {
   adminTokens,
   bearer,
@@ -13,6 +15,7 @@ import {
   type Tokens,
 } from './support/factories.js';
 import { basicAuth, refreshTokens } from './support/lifecycle.js';
+import { SmtpSink } from './support/smtp-sink.js';
 import { type AppHandle, useTestApp } from './support/test-app.js';
 
 /**
@@ -23,25 +26,20 @@ import { type AppHandle, useTestApp } from './support/test-app.js';
  * line in either format.
  */
 
-/** Collects what the app logs. */
-class CapturedLog implements DestinationStream {
-  private chunks: string[] = [];
-  write(chunk: string): void {
-    this.chunks.push(chunk);
-  }
-  get text(): string {
-    return this.chunks.join('');
-  }
-  lines(): string[] {
-    return this.text.split('\n').filter((line) => line.length > 0);
-  }
-}
-
 const METRICS_TOKEN = randomBytes(32).toString('base64url');
 const KEY_ENCRYPTION_SECRET = `log-test-key-encryption-${randomBytes(16).toString('hex')}`;
 /** A login name that tries to end the line, write a fake one, and colour the output. */
 const FORGED_LINE = '{"level":"info","msg":"forged entry"}';
 const EVIL_LOGIN = `mallory\r\n${FORGED_LINE}\n\u001b[31mRED\u001b[0m`;
+
+/** Mails go over SMTP: then no link in a mail, and no SMTP password, may reach the log. */
+let sink: SmtpSink;
+beforeAll(async () => {
+  sink = await SmtpSink.start();
+});
+afterAll(async () => {
+  await sink.stop();
+});
 
 const ENV = {
   METRICS_TOKEN,
@@ -167,6 +165,19 @@ async function fullRun(t: AppHandle): Promise<Run> {
 
   await http.get('/metrics').set(bearer(METRICS_TOKEN)).expect(200);
 
+  keep('SMTP password', sink.secret);
+  const mailToken = randomBytes(32).toString('base64url');
+  keep('token in a mail link', mailToken);
+  const mail = t.app.get(MailService);
+  const link = mail.link('/account/reset-password', { token: mailToken });
+  await mail.queue(user.email, 'reset-password', {
+    username: user.username,
+    link,
+    expiresInMinutes: 30,
+  });
+  await t.app.get(OutboxWorker).deliverDue();
+  await sink.waitForMail(user.email);
+
   const hashes = await t.sql<{ password_hash: string }>('SELECT password_hash FROM users');
   hashes.forEach((row, i) => keep(`password hash ${i}`, row.password_hash));
   return { secrets, requestIds, userId: user.id, clientId };
@@ -180,7 +191,10 @@ function expectNoSecrets(text: string, secrets: Map<string, string>): void {
 
 describe('logs in JSON (LOG_FORMAT=json)', () => {
   const log = new CapturedLog();
-  const t = useTestApp({ env: { ...ENV, LOG_FORMAT: 'json' }, logDestination: log });
+  const t = useTestApp({
+    env: () => ({ ...ENV, SMTP_URL: sink.url, LOG_FORMAT: 'json' }),
+    logDestination: log,
+  });
   let run: Run;
   let records: Record<string, unknown>[];
   const events = (name: string) => records.filter((record) => record.event === name);
@@ -285,7 +299,10 @@ describe('logs in JSON (LOG_FORMAT=json)', () => {
 
 describe('logs in pretty text (LOG_FORMAT=text)', () => {
   const log = new CapturedLog();
-  const t = useTestApp({ env: { ...ENV, LOG_FORMAT: 'text' }, logDestination: log });
+  const t = useTestApp({
+    env: () => ({ ...ENV, SMTP_URL: sink.url, LOG_FORMAT: 'text' }),
+    logDestination: log,
+  });
   let run: Run;
 
   beforeAll(async () => {

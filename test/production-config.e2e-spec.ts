@@ -76,6 +76,18 @@ describe('production configuration of the built server', () => {
     },
   );
 
+  it('refuses to start without SMTP_URL (registration and password reset send mail), and says so', async () => {
+    const { SMTP_URL: _, ...withoutSmtp } = PRODUCTION;
+    const { code, output } = await startServer({
+      ...withoutSmtp,
+      JWT_ISSUER: 'https://auth.example.com',
+    });
+
+    expect(code).toBe(1);
+    expect(output).toContain('SMTP_URL is required in production');
+    expect(output).not.toContain('Starting Nest application');
+  });
+
   it('gets past its configuration with an https:// JWT_ISSUER', async () => {
     const { code, output } = await startServer({
       ...PRODUCTION,

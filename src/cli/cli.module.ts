@@ -6,6 +6,7 @@ import { CLI_ENVIRONMENT, CliContext } from './cli-context.js';
 import { NewPasswordQuestions } from './cli-input.js';
 import { CLIENT_COMMANDS } from './clients.commands.js';
 import { KEY_COMMANDS } from './keys.commands.js';
+import { MAIL_COMMANDS } from './mail.commands.js';
 import { USER_COMMANDS } from './users.commands.js';
 
 /** The parts of commander's program (nest-commander builds it from the commands) set here. */
@@ -54,6 +55,7 @@ export class CliModule {
         ...CLIENT_COMMANDS,
         ...KEY_COMMANDS,
         ...AUDIT_COMMANDS,
+        ...MAIL_COMMANDS,
       ],
     };
   }

@@ -412,6 +412,63 @@ describe(loadConfig.name, () => {
     });
   });
 
+  describe('mail', () => {
+    it('logs mails without SMTP_URL in development, with links under JWT_ISSUER', () => {
+      expect(loadConfig({}).mail).toEqual({
+        smtpUrl: undefined,
+        from: undefined,
+        publicUrl: 'http://localhost:3000',
+      });
+      expect(loadConfig({ JWT_ISSUER: 'https://id.example.com' }).mail.publicUrl).toBe(
+        'https://id.example.com',
+      );
+    });
+
+    it('takes SMTP_URL, MAIL_FROM and PUBLIC_URL', () => {
+      const env = {
+        SMTP_URL: 'smtps://mailer:secret@smtp.example.com:465',
+        MAIL_FROM: '"Example ID" <id@example.com>',
+        PUBLIC_URL: 'https://accounts.example.com/id',
+      };
+
+      expect(loadConfig(env).mail).toEqual({
+        smtpUrl: env.SMTP_URL,
+        from: env.MAIL_FROM,
+        publicUrl: env.PUBLIC_URL,
+      });
+      expect(loadConfig({ MAIL_FROM: 'id@example.com' }).mail.from).toBe('id@example.com');
+    });
+
+    it.each(['http://mailer:hunter2@smtp.example.com', 'smtp://mailer:hunter2@'])(
+      'refuses SMTP_URL=%s, without repeating it (it holds credentials)',
+      (url) => {
+        expect(problemsOf({ SMTP_URL: url })).toEqual([
+          'SMTP_URL must be an smtp:// or smtps:// URL such as smtp://user:pass@host:587',
+        ]);
+      },
+    );
+
+    it.each([
+      ['MAIL_FROM', 'no-reply'],
+      ['MAIL_FROM', 'a@example.com\r\nBcc: b@example.com'],
+      ['MAIL_FROM', 'a@example.com, b@example.com'],
+      ['PUBLIC_URL', 'accounts.example.com'],
+      ['PUBLIC_URL', 'https://accounts.example.com/?next=x'],
+      ['PUBLIC_URL', 'ftp://accounts.example.com'],
+    ])('refuses %s=%j', (name, value) => {
+      expect(problemsOf({ [name]: value })).toEqual([expect.stringContaining(`${name} must be`)]);
+    });
+
+    it('wants an https:// PUBLIC_URL in production, and refuses to start without SMTP_URL', () => {
+      expect(problemsOf(productionEnv({ PUBLIC_URL: 'http://accounts.example.com' }))).toEqual([
+        'PUBLIC_URL must be an https:// URL without query or fragment (got "http://accounts.example.com")',
+      ]);
+      expect(problemsOf(productionEnv({ SMTP_URL: undefined }))).toEqual([
+        expect.stringMatching(/^SMTP_URL is required in production/),
+      ]);
+    });
+  });
+
   describe('sign-in allowances', () => {
     it('defaults to 5 failures for untrusted clients and 5 per known device, each then locked from 60 s doubling up to a day', () => {
       const config = loadConfig({});

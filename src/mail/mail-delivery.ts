@@ -6,6 +6,7 @@ import { InjectConfig } from '../config/config.module.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { OutboxHandler } from '../outbox/outbox-handler.js';
 import { OutboxService } from '../outbox/outbox.service.js';
+import { assertPlainAddress } from './mail-address.js';
 import { MailPayloadSealer, type QueuedMail } from './mail-payload.js';
 import { type MailData, type MailTemplate, MailTemplates } from './mail-templates.js';
 import { MailTransport } from './mail-transport.js';
@@ -57,6 +58,7 @@ export class MailDelivery implements OutboxHandler, OnModuleInit {
 
   /** Renders and sends at once, outside the outbox (no retry): the CLI's `mail:test`. */
   sendNow(to: string, template: MailTemplate, data: MailData = {}): Promise<void> {
+    assertPlainAddress(to);
     this.templates.check(template, data);
     return this.send(randomUUID(), to, template, data);
   }

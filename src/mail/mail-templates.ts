@@ -129,8 +129,9 @@ ${IGNORE}
   },
 };
 
+// "-- " (with the space) is the signature separator mail clients recognise.
 const TEXT_LAYOUT = `<%~ it.body %>
---
+-- 
 <%= it.productName %>
 `;
 

@@ -5,15 +5,10 @@ import type { Config } from '../config/config.js';
 import { InjectConfig } from '../config/config.module.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { OutboxService } from '../outbox/outbox.service.js';
+import { assertPlainAddress } from './mail-address.js';
 import { MAIL_OUTBOX_KIND } from './mail-delivery.js';
 import { MailPayloadSealer, type QueuedMail } from './mail-payload.js';
 import { type MailData, type MailTemplate, MailTemplates } from './mail-templates.js';
-
-/**
- * One plain address: no display name, list, comment or line break, so that
- * nothing a user typed can add a recipient or a header.
- */
-const PLAIN_ADDRESS = /^[^\s@<>,;:"()[\]\\]+@[^\s@<>,;:"()[\]\\]+$/;
 
 /**
  * Mails for the account flows: `queue` writes one to the outbox in the
@@ -42,9 +37,7 @@ export class MailService {
     data: MailData,
     manager?: EntityManager,
   ): Promise<void> {
-    if (to.length > 254 || !PLAIN_ADDRESS.test(to)) {
-      throw new Error('a mail goes to one plain address (local@domain)');
-    }
+    assertPlainAddress(to);
     this.templates.check(template, data);
     const id = randomUUID();
     const queued: QueuedMail = { id, template, sealed: this.sealer.seal(id, { to, data }) };
