@@ -68,7 +68,7 @@ describe(AccountTokensService.name, () => {
     const raw = await sut().issue(userId, 'verify_email', 3600, manager());
 
     const rows = await t.sql<{ token_hash: Buffer }>(
-      `SELECT token_hash FROM account_tokens WHERE user_id = $1`,
+      `SELECT token_hash FROM account_tokens WHERE user_id = $1 AND used_at IS NULL`,
       [userId],
     );
     expect(rows).toHaveLength(1);

@@ -317,7 +317,8 @@ describe('admin user management', () => {
     });
 
     it.each([
-      ['email', { email: 'new@example.com' }],
+      ['email', { email: 'not-an-address' }],
+      ['emailVerified', { emailVerified: 'yes' }],
       ['passwordHash', { passwordHash: 'x' }],
       ['username', { username: 'renamed' }],
       ['roles', { roles: ['superuser'] }],

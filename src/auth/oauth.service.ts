@@ -12,6 +12,7 @@ import { RefreshSessionsService } from '../tokens/refresh-sessions.service.js';
 import { TokenRevocationService } from '../tokens/token-revocation.service.js';
 import { TokenError } from '../tokens/token.error.js';
 import {
+  EmailNotVerifiedError,
   InvalidCredentialsError,
   PasswordSignInService,
 } from '../users/password-sign-in.service.js';
@@ -203,6 +204,9 @@ function clientAuthenticationRequired(): OAuthException {
 /** A refused password or refresh token, in RFC 6749 terms (a locked account keeps its 429). */
 function asInvalidGrant(error: unknown): unknown {
   if (error instanceof InvalidCredentialsError || error instanceof InvalidRefreshTokenError) {
+    return new OAuthException('invalid_grant', error.message);
+  }
+  if (error instanceof EmailNotVerifiedError) {
     return new OAuthException('invalid_grant', error.message);
   }
   if (error instanceof TooManyAttemptsException) {

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { pino } from 'pino';
+import { AccountModule } from '../account/account.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { ClientsModule } from '../clients/clients.module.js';
 import { ClockModule } from '../common/clock.js';
@@ -31,6 +32,7 @@ export class CliServicesModule {
         ),
         DatabaseModule.forRoot(config),
         UsersModule,
+        AccountModule,
         ClientsModule,
         TokensModule,
         AuditModule,

@@ -43,6 +43,7 @@ export function printUser(user: User): void {
     id: user.id,
     username: user.username,
     email: user.email,
+    emailVerified: user.emailVerifiedAt !== null,
     roles: user.roles.join(','),
     disabled: user.disabled,
   });

@@ -159,10 +159,54 @@ export class RevokeUserSessionsCommand extends CommandRunner {
   }
 }
 
+@Command({
+  name: 'users:set-email',
+  arguments: '<user> <email>',
+  description:
+    "Set a user's e-mail address. It is unverified unless --verified is given; no mail is sent.",
+  argsDescription: { ...USER_ARGUMENT, email: 'the new address' },
+})
+export class SetUserEmailCommand extends CommandRunner {
+  constructor(private readonly cli: CliContext) {
+    super();
+  }
+
+  async run([reference, email]: string[], options: { verified?: boolean }): Promise<void> {
+    const dto = await validated(AdminUpdateUserDto, {
+      email,
+      emailVerified: options.verified === true,
+    });
+    printUser(await updateUser(this.cli, reference, dto));
+  }
+
+  @Option({ flags: '--verified', description: 'mark the address verified' })
+  parseVerified(): boolean {
+    return true;
+  }
+}
+
+@Command({
+  name: 'users:verify-email',
+  arguments: '<user>',
+  description: "Mark a user's current e-mail address verified (as if they had followed the link).",
+  argsDescription: USER_ARGUMENT,
+})
+export class VerifyUserEmailCommand extends CommandRunner {
+  constructor(private readonly cli: CliContext) {
+    super();
+  }
+
+  async run([reference]: string[]): Promise<void> {
+    printUser(await updateUser(this.cli, reference, { emailVerified: true }));
+  }
+}
+
 export const USER_COMMANDS = [
   CreateUserCommand,
   SetUserRolesCommand,
   DisableUserCommand,
   EnableUserCommand,
   RevokeUserSessionsCommand,
+  SetUserEmailCommand,
+  VerifyUserEmailCommand,
 ];

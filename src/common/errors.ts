@@ -84,3 +84,17 @@ export class DependencyUnavailableError extends Error {
     return new DependencyUnavailableError(`${what} is unavailable; try again shortly`, reason);
   }
 }
+
+/**
+ * An error whose problem body names its case in `type` (RFC 9457 §3.1.1),
+ * for clients that act on the case rather than on the status alone.
+ */
+export class TypedProblemException extends HttpException {
+  constructor(
+    readonly problemType: string,
+    detail: string,
+    status: number,
+  ) {
+    super(detail, status);
+  }
+}

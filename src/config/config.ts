@@ -1,3 +1,4 @@
+import { AccountEnv, AccountSettings, accountSettings } from './account.env.js';
 import { AdminEnv, AdminSettings, adminSettings } from './admin.env.js';
 import { AppEnv, AppSettings, appSettings } from './app.env.js';
 import { AuditEnv, AuditSettings, auditSettings } from './audit.env.js';
@@ -22,6 +23,7 @@ import {
 import { ServerEnv, ServerSettings, serverSettings } from './server.env.js';
 
 export type { Environment } from './env.js';
+export type { AccountSettings } from './account.env.js';
 export type { AdminSettings } from './admin.env.js';
 export { LOG_LEVELS, type AppSettings, type LogLevel } from './app.env.js';
 export type { AuditSettings } from './audit.env.js';
@@ -43,6 +45,8 @@ export interface Config {
   redis: RedisSettings;
   auth: AuthSettings;
   admin: AdminSettings;
+  /** Account e-mail: whether sign-in waits for a verified address. */
+  account: AccountSettings;
   rateLimits: Record<RateLimitName, RateLimit>;
   metrics: MetricsSettings;
   securityWebhook: SecurityWebhookSettings;
@@ -91,6 +95,7 @@ export function loadConfig(rawEnv: Environment): Config {
     redis: redisSettings(readSection(RedisEnv, env, problems)),
     auth,
     admin: adminSettings(readSection(AdminEnv, env, problems)),
+    account: accountSettings(readSection(AccountEnv, env, problems)),
     rateLimits: rateLimitSettings(rateLimits),
     metrics: metricsSettings(readSection(MetricsEnv, env, problems)),
     securityWebhook: securityWebhookSettings(readSection(SecurityWebhookEnv, env, problems)),

@@ -19,7 +19,7 @@ export const PAGE_FIELDS = {
 } as const;
 
 /** Why the sign-in form is shown again; each has one fixed message (nothing the caller words). */
-export type SignInProblem = 'credentials' | 'throttled' | 'expired';
+export type SignInProblem = 'credentials' | 'throttled' | 'expired' | 'unverified';
 
 interface PageForm {
   /** Where the form posts: a path on this server. */
@@ -51,11 +51,25 @@ export interface PageData {
   /** `problems`: why the new password was refused, in words (the policy's own messages). */
   'reset-password': AccountForm & { token: string; problems?: readonly string[] };
   'password-reset': Record<string, never>;
+  /** A link from a mail: the GET shows this one-button form, and only its POST acts. */
+  'account-action': {
+    title: string;
+    message: string;
+    button: string;
+    action: string;
+    csrfToken: string;
+    /** The link's token, carried by the form. */
+    token: string;
+  };
+  'account-done': { title: string; message: string };
 }
+
+/** Pages whose data names their title. */
+type TitledPage = 'error' | 'account-action' | 'account-done';
 
 export type PageName = keyof PageData;
 
-const TITLES: Record<Exclude<PageName, 'error'>, string> = {
+const TITLES: Record<Exclude<PageName, TitledPage>, string> = {
   'sign-in': 'Sign in',
   consent: 'Allow access',
   'signed-out': 'Signed out',
@@ -92,7 +106,7 @@ export class HostedPages {
   }
 
   private extras(page: PageName, data: PageData[PageName]): Record<string, unknown> {
-    if (page === 'error') return { title: (data as PageData['error']).title };
+    if ('title' in data) return { title: data.title };
     if (page === 'consent') {
       return {
         title: TITLES.consent,
@@ -101,6 +115,6 @@ export class HostedPages {
     }
     if (page === 'sign-in')
       return { title: TITLES[page], forgotPasswordHref: FORGOT_PASSWORD_PATH };
-    return { title: TITLES[page] };
+    return { title: TITLES[page as Exclude<PageName, TitledPage>] };
   }
 }

@@ -1,8 +1,10 @@
 import type { OAuthClient } from '../clients/entities/oauth-client.entity.js';
 
-/** Why the sign-in form is shown again: wrong credentials, or too many attempts. */
+/** Why the sign-in form is shown again: wrong credentials, too many attempts, or an unverified address. */
 export type SignInFailure =
-  { reason: 'invalid_credentials' } | { reason: 'throttled'; retryAfter: number };
+  | { reason: 'invalid_credentials' }
+  | { reason: 'throttled'; retryAfter: number }
+  | { reason: 'email_not_verified' };
 
 /** What the browser gets next: a redirect to the app, or one of our forms. */
 export type AuthorizationStep =

@@ -7,6 +7,7 @@ import type { Config } from '../config/config.js';
 import { InjectConfig } from '../config/config.module.js';
 import { TooManyAttemptsException } from '../rate-limit/login-attempts.service.js';
 import {
+  EmailNotVerifiedError,
   InvalidCredentialsError,
   PasswordSignInService,
 } from '../users/password-sign-in.service.js';
@@ -91,6 +92,7 @@ export class AuthorizationService {
       });
     } catch (error) {
       if (error instanceof InvalidCredentialsError) return retry({ reason: 'invalid_credentials' });
+      if (error instanceof EmailNotVerifiedError) return retry({ reason: 'email_not_verified' });
       if (error instanceof TooManyAttemptsException) {
         return retry({ reason: 'throttled', retryAfter: error.retryAfterSeconds });
       }

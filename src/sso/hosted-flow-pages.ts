@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FormCsrf } from '../pages/form-csrf.js';
 import { HostedPages, type SignInProblem } from '../pages/hosted-pages.js';
 import { UntrustedRedirectError } from './authorization-request.js';
-import type { AuthorizationStep } from './authorization-step.js';
+import type { AuthorizationStep, SignInFailure } from './authorization-step.js';
 import type { EndSessionStep } from './end-session.service.js';
 
 /** A form that is not what the page posts: shown on the error page. */
@@ -27,6 +27,18 @@ export function parseForm<T extends object>(type: new () => T, request: FastifyR
   }
   return form;
 }
+
+const SIGN_IN_PROBLEMS: Record<SignInFailure['reason'], SignInProblem> = {
+  invalid_credentials: 'credentials',
+  throttled: 'throttled',
+  email_not_verified: 'unverified',
+};
+
+const SIGN_IN_STATUS: Record<SignInFailure['reason'], number> = {
+  invalid_credentials: 401,
+  throttled: 429,
+  email_not_verified: 403,
+};
 
 const FORM_ACTIONS = { signIn: '/auth/sign-in', consent: '/auth/consent' };
 
@@ -95,11 +107,10 @@ export class HostedFlowPages {
       return this.pages.render(reply, 'consent', data);
     }
     const failure = step.failure;
-    const problem: SignInProblem | undefined =
-      failure?.reason === 'throttled' ? 'throttled' : failure ? 'credentials' : undefined;
+    const problem = failure ? SIGN_IN_PROBLEMS[failure.reason] : undefined;
     if (failure?.reason === 'throttled')
       void reply.header('retry-after', String(failure.retryAfter));
-    const status = !failure ? 200 : failure.reason === 'throttled' ? 429 : 401;
+    const status = failure ? SIGN_IN_STATUS[failure.reason] : 200;
     const data = {
       ...form,
       action: FORM_ACTIONS.signIn,

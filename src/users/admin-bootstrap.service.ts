@@ -54,7 +54,15 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
   private async create(email: string, username: string, password: string): Promise<void> {
     const passwordHash = await this.hasher.hash(password);
     try {
-      await this.users.insert({ email, username, passwordHash, roles: [Role.Admin, Role.User] });
+      // The operator named this address in the configuration: it counts as verified, so that
+      // REQUIRE_EMAIL_VERIFICATION never locks the first admin out before mail works.
+      await this.users.insert({
+        email,
+        username,
+        passwordHash,
+        roles: [Role.Admin, Role.User],
+        emailVerifiedAt: new Date(),
+      });
     } catch (error) {
       // Another instance created it at the same moment.
       if ((error as { code?: string }).code !== '23505') throw error;

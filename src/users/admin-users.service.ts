@@ -1,6 +1,7 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { SecurityEventsService } from '../audit/security-events.service.js';
 import type { EntityManager } from 'typeorm';
+import { Clock } from '../common/clock.js';
 import { Role } from '../common/role.enum.js';
 import { TokenRevocationService } from '../tokens/token-revocation.service.js';
 import { RefreshSessionsService } from '../tokens/refresh-sessions.service.js';
@@ -9,6 +10,8 @@ import { AdminUpdateUserDto } from './dto/admin-update-user.dto.js';
 import { ListUsersQueryDto } from './dto/list-users-query.dto.js';
 import { User } from './entities/user.entity.js';
 import { UsersRepository } from './users.repository.js';
+
+const UNIQUE_VIOLATION = '23505';
 
 /** A user id; never a username (at most 32 characters) or an email (it has no `@`). */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -20,6 +23,7 @@ export class AdminUsersService {
     private readonly revocation: TokenRevocationService,
     private readonly sessions: RefreshSessionsService,
     private readonly events: SecurityEventsService,
+    private readonly clock: Clock,
   ) {}
 
   list(query: ListUsersQueryDto): Promise<[User[], number]> {
@@ -57,9 +61,12 @@ export class AdminUsersService {
       if (roles && !sameRoles(roles, user.roles)) changes.roles = roles;
       if (dto.disabled !== undefined && dto.disabled !== user.disabled)
         changes.disabled = dto.disabled;
-      if (Object.keys(changes).length === 0) return {};
-      await this.users.update(id, changes, manager);
-      await this.recordUpdate(id, user, changes, manager);
+      const email = this.emailChanges(user, dto);
+      if (Object.keys(changes).length > 0) {
+        await this.users.update(id, changes, manager);
+        await this.recordUpdate(id, user, changes, manager);
+      }
+      if (Object.keys(email).length > 0) await this.setEmail(user, email, manager);
       return changes;
     });
     if (changed.roles || changed.disabled !== undefined) {
@@ -70,6 +77,45 @@ export class AdminUsersService {
       );
     }
     return this.get(id);
+  }
+
+  /** The address and its verification as the admin asked; a new address is unverified unless said. */
+  private emailChanges(user: User, dto: AdminUpdateUserDto): Partial<User> {
+    const changes: Partial<User> = {};
+    const newAddress = dto.email !== undefined && dto.email !== user.email;
+    if (newAddress) changes.email = dto.email;
+    const verified = dto.emailVerified ?? (newAddress ? false : user.emailVerifiedAt !== null);
+    if (verified && (newAddress || user.emailVerifiedAt === null)) {
+      changes.emailVerifiedAt = new Date(this.clock.now());
+    } else if (!verified && user.emailVerifiedAt !== null) {
+      changes.emailVerifiedAt = null;
+    }
+    return changes;
+  }
+
+  private async setEmail(user: User, changes: Partial<User>, manager: EntityManager) {
+    try {
+      await this.users.update(user.id, changes, manager);
+    } catch (error) {
+      if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
+        throw new ConflictException('Email is already registered to another account');
+      }
+      throw error;
+    }
+    const subject = { type: 'user' as const, id: user.id };
+    if (changes.email !== undefined) {
+      const details = { verified: changes.emailVerifiedAt != null };
+      await this.events.record(
+        { action: 'admin.user.email_changed', outcome: 'success', subject, details },
+        manager,
+      );
+    } else {
+      const details = { verified: changes.emailVerifiedAt !== null };
+      await this.events.record(
+        { action: 'admin.user.email_verification_set', outcome: 'success', subject, details },
+        manager,
+      );
+    }
   }
 
   async delete(id: string): Promise<void> {

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { SecurityEventsService } from '../audit/security-events.service.js';
-import { BearerChallengeException } from '../common/errors.js';
+import { BearerChallengeException, TypedProblemException } from '../common/errors.js';
+import type { Config } from '../config/config.js';
+import { InjectConfig } from '../config/config.module.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import {
   AttemptReservation,
@@ -8,6 +10,7 @@ import {
   TooManyAttemptsException,
 } from '../rate-limit/login-attempts.service.js';
 import { DeviceTokensService } from '../tokens/device-tokens.service.js';
+import { AccountEmailHooks } from './account-email-hooks.js';
 import type { User } from './entities/user.entity.js';
 import { PasswordHasher } from './password-hasher.service.js';
 import { UsersRepository } from './users.repository.js';
@@ -40,6 +43,20 @@ export class InvalidCredentialsError extends BearerChallengeException {
   }
 }
 
+export const EMAIL_NOT_VERIFIED =
+  'This account must verify its e-mail address before signing in. We have sent a new verification link: open it, then sign in again.';
+
+/**
+ * REQUIRE_EMAIL_VERIFICATION: the password was right, but the address is not
+ * verified yet. Only ever thrown after the password checked out, so it tells
+ * a guesser nothing the right password would not.
+ */
+export class EmailNotVerifiedError extends TypedProblemException {
+  constructor() {
+    super('email_not_verified', EMAIL_NOT_VERIFIED, 403);
+  }
+}
+
 /**
  * The one check of a password, wherever one is entered: REST login, the
  * OAuth2 password grant, the current password of a password change.
@@ -53,6 +70,8 @@ export class PasswordSignInService {
     private readonly deviceTokens: DeviceTokensService,
     private readonly metrics: MetricsService,
     private readonly events: SecurityEventsService,
+    private readonly hooks: AccountEmailHooks,
+    @InjectConfig() private readonly config: Config,
   ) {}
 
   /**
@@ -75,6 +94,9 @@ export class PasswordSignInService {
       throw await this.failure(attempt, user, reason, reservation, deviceId !== null);
     }
     await this.attempts.release(reservation);
+    if (attempt.purpose === 'sign-in' && this.mustVerifyFirst(user)) {
+      throw await this.unverified(attempt, user);
+    }
     if (attempt.purpose === 'sign-in') {
       const upgraded = result.needsRehash ? await this.hasher.hash(attempt.password) : undefined;
       await this.users.recordLogin(user.id, upgraded);
@@ -114,6 +136,18 @@ export class PasswordSignInService {
       allowanceSpent: reservation.allowanceSpent,
     });
     return new InvalidCredentialsError(reservation.allowanceSpent);
+  }
+
+  private mustVerifyFirst(user: User): boolean {
+    return this.config.account.requireEmailVerification && user.emailVerifiedAt === null;
+  }
+
+  /** Refused for an unverified address: reported, and a fresh link mailed so the user can go on. */
+  private async unverified(attempt: PasswordAttempt, user: User): Promise<EmailNotVerifiedError> {
+    this.metrics.signIns.inc({ result: 'email_not_verified' });
+    await this.recordFailure(attempt, user, 'email_not_verified', {});
+    await this.hooks.unverifiedSignIn(user);
+    return new EmailNotVerifiedError();
   }
 
   /** The client's allowance for the account is locked: reported, then the 429 goes on. */

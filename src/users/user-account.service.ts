@@ -4,6 +4,7 @@ import { BearerChallengeException, ValidationFailedException } from '../common/e
 import type { Principal } from '../common/principal.js';
 import { TokenRevocationService } from '../tokens/token-revocation.service.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
+import type { User } from './entities/user.entity.js';
 import { InvalidCredentialsError, PasswordSignInService } from './password-sign-in.service.js';
 import { UsersService } from './users.service.js';
 
@@ -30,14 +31,7 @@ export class UserAccountService {
     dto: ChangePasswordDto,
     deviceTokens: readonly (string | undefined)[],
   ): Promise<void> {
-    const { user } = await this.passwords
-      .verify({
-        account: { userId: principal.subject },
-        password: dto.currentPassword,
-        deviceTokens,
-        purpose: 'reauthentication',
-      })
-      .catch((error: unknown) => this.refuse(principal, error));
+    const user = await this.reauthenticate(principal, dto.currentPassword, deviceTokens);
     await this.users.setPassword(user, dto.currentPassword, dto.newPassword);
     const ended = await this.revocation.revokeOtherSessions(
       principal.subject,
@@ -53,11 +47,33 @@ export class UserAccountService {
   }
 
   /**
+   * The caller's current password, checked like a sign-in (same allowance,
+   * same locks) before a sensitive change of their own account. A wrong one
+   * is a 400 naming `field`, until the allowance is spent (see `refuse`).
+   */
+  async reauthenticate(
+    principal: Principal,
+    password: string,
+    deviceTokens: readonly (string | undefined)[],
+    field = 'currentPassword',
+  ): Promise<User> {
+    const { user } = await this.passwords
+      .verify({
+        account: { userId: principal.subject },
+        password,
+        deviceTokens,
+        purpose: 'reauthentication',
+      })
+      .catch((error: unknown) => this.refuse(principal, error, field));
+    return user;
+  }
+
+  /**
    * A wrong current password is a 400 naming the field, until the
    * allowance is spent: from then on each one ends the caller's session
    * (its refresh tokens and access tokens) and answers 401.
    */
-  private async refuse(principal: Principal, error: unknown): Promise<never> {
+  private async refuse(principal: Principal, error: unknown, field: string): Promise<never> {
     if (!(error instanceof InvalidCredentialsError)) throw error;
     if (error.allowanceSpent) {
       if (principal.sessionId)
@@ -72,8 +88,6 @@ export class UserAccountService {
       });
       throw new BearerChallengeException(SESSION_ENDED_BY_GUESSING, true);
     }
-    throw new ValidationFailedException([
-      { field: 'currentPassword', messages: ['current password is incorrect'] },
-    ]);
+    throw new ValidationFailedException([{ field, messages: ['current password is incorrect'] }]);
   }
 }

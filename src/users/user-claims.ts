@@ -9,14 +9,15 @@ export interface UserClaims {
 }
 
 /**
- * `email` gives `email` and `email_verified`; `profile` gives `name` and
- * `preferred_username`. Addresses are not verified by this server yet, so
- * `email_verified` is `false`.
+ * `email` gives `email` and `email_verified` (whether the user proved they
+ * receive mail there); `profile` gives `name` and `preferred_username`.
  */
 export function userClaims(user: User, scope: string): UserClaims {
   const scopes = scope.split(' ');
   return {
-    ...(scopes.includes('email') ? { email: user.email, email_verified: false } : {}),
+    ...(scopes.includes('email')
+      ? { email: user.email, email_verified: user.emailVerifiedAt !== null }
+      : {}),
     ...(scopes.includes('profile')
       ? { name: user.displayName ?? user.username, preferred_username: user.username }
       : {}),

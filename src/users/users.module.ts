@@ -4,6 +4,7 @@ import { AuditModule } from '../audit/audit.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
+import { AccountEmailHooks } from './account-email-hooks.js';
 import { AdminBootstrapService } from './admin-bootstrap.service.js';
 import { AdminUsersController } from './admin-users.controller.js';
 import { AdminSessionsController } from './admin-sessions.controller.js';
@@ -33,7 +34,8 @@ import { UsersService } from './users.service.js';
     AdminUsersService,
     UserAccountService,
     AdminBootstrapService,
+    AccountEmailHooks,
   ],
-  exports: [UsersService, PasswordSignInService],
+  exports: [UsersService, PasswordSignInService, UserAccountService, AccountEmailHooks],
 })
 export class UsersModule {}

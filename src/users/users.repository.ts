@@ -57,8 +57,8 @@ export class UsersRepository {
     };
   }
 
-  insert(user: Partial<User>): Promise<User> {
-    return this.users.save(this.users.create(user));
+  insert(user: Partial<User>, manager = this.users.manager): Promise<User> {
+    return manager.save(manager.create(User, user));
   }
 
   async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
@@ -83,6 +83,17 @@ export class UsersRepository {
       .setParameter('at', at)
       .where('id = :id', { id })
       .execute();
+  }
+
+  /** Sets `email_verified_at` if `email` is still the user's address; whether it was. */
+  async markEmailVerified(
+    id: string,
+    email: string,
+    at: Date,
+    manager: EntityManager,
+  ): Promise<boolean> {
+    const result = await manager.update(User, { id, email }, { emailVerifiedAt: at });
+    return (result.affected ?? 0) > 0;
   }
 
   async recordLogin(id: string, passwordHash?: string): Promise<void> {

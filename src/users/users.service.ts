@@ -1,8 +1,10 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { SecurityEventsService } from '../audit/security-events.service.js';
+import { Clock } from '../common/clock.js';
 import { ValidationFailedException } from '../common/errors.js';
 import { Role } from '../common/role.enum.js';
+import { AccountEmailHooks } from './account-email-hooks.js';
 import { RegisterUserDto } from './dto/register-user.dto.js';
 import { UpdateProfileDto } from './dto/update-profile.dto.js';
 import { User } from './entities/user.entity.js';
@@ -18,6 +20,8 @@ export class UsersService {
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
     private readonly events: SecurityEventsService,
+    private readonly hooks: AccountEmailHooks,
+    private readonly clock: Clock,
   ) {}
 
   async register(dto: RegisterUserDto, roles: Role[] = [Role.User]): Promise<User> {
@@ -26,19 +30,24 @@ export class UsersService {
     if (taken.email || taken.username) throw this.conflict(taken);
     const passwordHash = await this.hasher.hash(dto.password);
     try {
-      const user = await this.users.insert({
-        email: dto.email,
-        username: dto.username,
-        passwordHash,
-        roles,
+      const created = await this.users.transaction(async (manager) => {
+        const user = await this.users.insert(
+          { email: dto.email, username: dto.username, passwordHash, roles },
+          manager,
+        );
+        await this.events.record(
+          {
+            action: 'user.registered',
+            outcome: 'success',
+            subject: { type: 'user', id: user.id },
+            details: { roles },
+          },
+          manager,
+        );
+        await this.hooks.userCreated(user, manager);
+        return user;
       });
-      await this.events.record({
-        action: 'user.registered',
-        outcome: 'success',
-        subject: { type: 'user', id: user.id },
-        details: { roles },
-      });
-      return (await this.users.findById(user.id))!;
+      return (await this.users.findById(created.id))!;
     } catch (error) {
       // Lost a race with a concurrent registration of the same name.
       if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
@@ -67,6 +76,36 @@ export class UsersService {
     if (dto.displayName !== undefined)
       await this.users.update(id, { displayName: dto.displayName });
     return this.getById(id);
+  }
+
+  /** Whether an account has this address (lower-cased by the caller). */
+  async emailTaken(email: string): Promise<boolean> {
+    return (await this.users.findByEmail(email)) !== null;
+  }
+
+  /**
+   * Marks `email` verified for the user, if it is still their address: a
+   * link mailed to an address they have since left proves nothing.
+   */
+  async markEmailVerified(id: string, email: string, manager: EntityManager): Promise<boolean> {
+    return this.users.markEmailVerified(id, email, new Date(this.clock.now()), manager);
+  }
+
+  /** The user's address becomes `email`, verified when `verifiedAt` is given; 409 if it is taken (the caller's transaction is then void). */
+  async setEmail(
+    id: string,
+    email: string,
+    verifiedAt: Date | null,
+    manager: EntityManager,
+  ): Promise<void> {
+    try {
+      await this.users.update(id, { email, emailVerifiedAt: verifiedAt }, manager);
+    } catch (error) {
+      if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
+        throw new ConflictException('Email is already registered to another account');
+      }
+      throw error;
+    }
   }
 
   /** Stores a new password for a user whose current one was just verified. */

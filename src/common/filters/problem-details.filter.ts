@@ -6,6 +6,7 @@ import {
   DependencyUnavailableError,
   InsufficientScopeException,
   OAuthException,
+  TypedProblemException,
   ValidationFailedException,
 } from '../errors.js';
 import { Problem, PROBLEM_CONTENT_TYPE } from '../problem.js';
@@ -90,6 +91,7 @@ function mapHttpException(exception: HttpException): Mapped {
   const retryAfter = (exception as { retryAfterSeconds?: number }).retryAfterSeconds;
   if (retryAfter) headers['retry-after'] = String(retryAfter);
   if (exception instanceof ValidationFailedException) members.errors = exception.fieldErrors;
+  if (exception instanceof TypedProblemException) members.type = exception.problemType;
   if (
     exception instanceof BearerChallengeException ||
     exception instanceof InsufficientScopeException

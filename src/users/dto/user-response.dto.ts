@@ -8,6 +8,9 @@ export class UserResponseDto {
   email: string;
   /** @example ada */
   username: string;
+  /** Whether the user proved they receive mail at `email`. */
+  emailVerified: boolean;
+  emailVerifiedAt: Date | null;
   displayName: string | null;
   roles: Role[];
   disabled: boolean;
@@ -22,6 +25,8 @@ export function toUserResponse(user: User): UserResponseDto {
     id: user.id,
     email: user.email,
     username: user.username,
+    emailVerified: user.emailVerifiedAt !== null,
+    emailVerifiedAt: user.emailVerifiedAt,
     displayName: user.displayName,
     roles: user.roles,
     disabled: user.disabled,
