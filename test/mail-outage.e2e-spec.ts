@@ -22,13 +22,29 @@ const PAST_NEXT_RETRY_S = 60;
 const resetMails = (sink: SmtpSink, email: string) =>
   sink.mailsTo(email).filter((mail) => RESET_SUBJECT.test(mail.subject ?? ''));
 
-/** The user's reset mails still in the outbox: their attempts and last error. */
-async function queuedMail(t: AppHandle) {
-  return t.sql<{ attempts: number; delivered: boolean; last_error: string | null }>(
-    `SELECT attempts, delivered_at IS NOT NULL AS delivered, last_error
-       FROM outbox_messages WHERE kind = $1`,
+interface MailRow {
+  id: string;
+  attempts: number;
+  delivered: boolean;
+  last_error: string | null;
+}
+
+/** The reset mails waiting in the outbox (a delivered mail's payload is scrubbed). */
+function queuedResetMails(t: AppHandle): Promise<MailRow[]> {
+  return t.sql<MailRow>(
+    `SELECT id, attempts, delivered_at IS NOT NULL AS delivered, last_error
+       FROM outbox_messages WHERE kind = $1 AND payload->>'template' = 'reset-password'`,
     [MAIL_OUTBOX_KIND],
   );
+}
+
+async function outboxRow(t: AppHandle, id: string): Promise<MailRow> {
+  const [row] = await t.sql<MailRow>(
+    `SELECT id, attempts, delivered_at IS NOT NULL AS delivered, last_error
+       FROM outbox_messages WHERE id = $1`,
+    [id],
+  );
+  return row;
 }
 
 /** A sink for the spec's `describe` (call it before `useTestApp`), and the apps' settings for it. */
@@ -46,6 +62,8 @@ function useSmtpSink() {
 async function runOutage(apps: AppHandle[], sink: SmtpSink): Promise<void> {
   const [first] = apps;
   const user = await register(first.http);
+  // Its verification mail goes out first: only the reset mail meets the outage.
+  await sink.waitForMail(user.email);
   const pass = (app: AppHandle) => app.app.get(OutboxWorker).deliverDue();
   const later = () => apps.forEach((app) => app.clock().advance(PAST_NEXT_RETRY_S));
 
@@ -59,7 +77,8 @@ async function runOutage(apps: AppHandle[], sink: SmtpSink): Promise<void> {
     later();
     await pass(app);
   }
-  const [failed] = await queuedMail(first);
+  const [failed, ...others] = await queuedResetMails(first);
+  expect(others).toEqual([]);
   expect(failed).toMatchObject({ delivered: false, attempts: apps.length });
   expect(failed.last_error).toEqual(expect.any(String));
   expect(resetMails(sink, user.email)).toEqual([]);
@@ -72,7 +91,7 @@ async function runOutage(apps: AppHandle[], sink: SmtpSink): Promise<void> {
   await Promise.all([...apps, ...apps].map(pass));
 
   expect(resetMails(sink, user.email)).toHaveLength(1);
-  expect(await queuedMail(first)).toEqual([expect.objectContaining({ delivered: true })]);
+  expect(await outboxRow(first, failed.id)).toMatchObject({ delivered: true });
   const token = linkIn(mail, RESET_PAGE).searchParams.get('token')!;
   const password = `After-outage-${randomBytes(4).toString('hex')}`;
   await apps[apps.length - 1].http

@@ -34,6 +34,13 @@ const PUBLIC_ROUTES = [
   'POST /account/forgot-password',
   'GET /account/reset-password',
   'POST /account/reset-password',
+  // Links from mails: the token is the credential; the hosted forms carry CSRF tokens.
+  'POST /auth/email/verify',
+  'POST /auth/email/change/report',
+  'GET /account/verify-email',
+  'POST /account/verify-email',
+  'GET /account/report-email-change',
+  'POST /account/report-email-change',
 ];
 /**
  * Public GET routes whose answer to a request without parameters is not 200:
@@ -44,6 +51,8 @@ const PUBLIC_GET_STATUS: Record<string, number> = {
   'GET /oauth/authorize': 400,
   // A reset link without its token shows the error page.
   'GET /account/reset-password': 400,
+  'GET /account/verify-email': 400,
+  'GET /account/report-email-change': 400,
 };
 /**
  * Routes that take no access token because a guard of their own asks for a
