@@ -211,8 +211,18 @@ describe('mail over SMTP', () => {
   it('refuses a template without its data, and a link that leaves the server', () => {
     const mail = t.app.get(MailService);
 
-    expect(() => mail.link('//evil.example/account', {})).toThrow();
-    expect(() => mail.link('https://evil.example/account', {})).toThrow();
+    for (const path of [
+      '//evil.example/account',
+      '/\\\\evil.example/account',
+      'https://evil.example/account',
+      '/../account',
+      'account',
+    ]) {
+      expect(() => mail.link(path, {}), path).toThrow('a mail link is a path under PUBLIC_URL');
+    }
+    expect(mail.link('/account/reset-password', { token: 'a b&c' })).toBe(
+      `${PUBLIC_URL}/account/reset-password?token=a+b%26c`,
+    );
     return expect(
       mail.queue(address(), 'reset-password', { username: 'ada', expiresInMinutes: 30 }),
     ).rejects.toThrow('needs link');

@@ -47,35 +47,32 @@ export class MailDelivery implements OutboxHandler, OnModuleInit {
   /** One attempt at a queued mail; the outbox worker retries it when this throws. */
   async deliver(payload: Record<string, unknown>): Promise<void> {
     const queued = payload as unknown as QueuedMail;
-    const { to, data } = this.sealer.open(queued);
     try {
+      const { to, data } = this.sealer.open(queued);
       await this.send(queued.id, to, queued.template, data);
     } catch (error) {
+      this.metrics.mailFailures.inc({ template: queued.template });
       this.metrics.mailRetries.inc({ template: queued.template });
       throw error;
     }
   }
 
   /** Renders and sends at once, outside the outbox (no retry): the CLI's `mail:test`. */
-  sendNow(to: string, template: MailTemplate, data: MailData = {}): Promise<void> {
+  async sendNow(to: string, template: MailTemplate, data: MailData = {}): Promise<void> {
     assertPlainAddress(to);
     this.templates.check(template, data);
-    return this.send(randomUUID(), to, template, data);
-  }
-
-  private async send(id: string, to: string, template: MailTemplate, data: MailData) {
-    const messageId = `<${id}@${this.host}>`;
     try {
-      await this.transport.send({
-        messageId,
-        from: this.from,
-        to,
-        ...this.templates.render(template, data),
-      });
+      await this.send(randomUUID(), to, template, data);
     } catch (error) {
       this.metrics.mailFailures.inc({ template });
       throw error;
     }
+  }
+
+  private async send(id: string, to: string, template: MailTemplate, data: MailData) {
+    const messageId = `<${id}@${this.host}>`;
+    const rendered = this.templates.render(template, data);
+    await this.transport.send({ messageId, from: this.from, to, ...rendered });
     this.metrics.mailSent.inc({ template });
     this.logger.log({ event: 'mail.sent', template, messageId });
   }

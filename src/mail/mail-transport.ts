@@ -12,11 +12,17 @@ export interface OutgoingMail extends RenderedMail {
   to: string;
 }
 
-/** SMTP gives up on a silent server well within the outbox lease (60 s). */
+/**
+ * SMTP gives up on a silent or slow server well within the outbox lease
+ * (60 s), so that no other instance claims the mail while this one still
+ * sends it: each step has its bound, and the whole send has one.
+ */
 export const SMTP_TIMEOUTS = {
   connectionTimeout: 10_000,
   greetingTimeout: 10_000,
   socketTimeout: 20_000,
+  /** The whole send, however the steps add up. */
+  sendTimeout: 30_000,
 };
 
 /** Hands a mail over for delivery; throws when it must be tried again later. */
@@ -31,19 +37,28 @@ export abstract class MailTransport {
  */
 export class SmtpMailTransport extends MailTransport implements OnApplicationShutdown {
   private readonly transporter: Transporter;
+  private readonly sendTimeout: number;
 
-  constructor(url: string) {
+  constructor(url: string, { sendTimeout, ...timeouts } = SMTP_TIMEOUTS) {
     super();
+    this.sendTimeout = sendTimeout;
     this.transporter = nodemailer.createTransport({
       url,
-      ...SMTP_TIMEOUTS,
+      ...timeouts,
       disableFileAccess: true,
       disableUrlAccess: true,
     });
   }
 
   async send(mail: OutgoingMail): Promise<void> {
-    await this.transporter.sendMail({
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`SMTP did not finish within ${this.sendTimeout} ms`)),
+        this.sendTimeout,
+      );
+    });
+    const sent = this.transporter.sendMail({
       messageId: mail.messageId,
       from: mail.from,
       to: mail.to,
@@ -51,6 +66,12 @@ export class SmtpMailTransport extends MailTransport implements OnApplicationShu
       text: mail.text,
       html: mail.html,
     });
+    try {
+      await Promise.race([sent, timeout]);
+    } finally {
+      clearTimeout(timer);
+      sent.catch(() => undefined);
+    }
   }
 
   onApplicationShutdown(): void {

@@ -10,6 +10,8 @@ import { MAIL_OUTBOX_KIND } from './mail-delivery.js';
 import { MailPayloadSealer, type QueuedMail } from './mail-payload.js';
 import { type MailData, type MailTemplate, MailTemplates } from './mail-templates.js';
 
+export type { MailData, MailTemplate } from './mail-templates.js';
+
 /**
  * Mails for the account flows: `queue` writes one to the outbox in the
  * caller's transaction (so it exists exactly when what caused it
@@ -47,12 +49,11 @@ export class MailService {
 
   /** An absolute link under PUBLIC_URL (defaults to JWT_ISSUER), e.g. link('/account/verify-email', { token }). */
   link(path: string, query: Record<string, string>): string {
-    if (!path.startsWith('/') || path.startsWith('//')) {
-      throw new Error(
-        `a mail link is a path on this server, starting with one "/" (got "${path}")`,
-      );
+    const url = path.startsWith('/') ? new URL(path.slice(1), this.base) : undefined;
+    // `//host`, `/\\host` or `/../..` would leave PUBLIC_URL: a mail never links elsewhere.
+    if (!url || url.origin !== this.base.origin || !url.pathname.startsWith(this.base.pathname)) {
+      throw new Error(`a mail link is a path under PUBLIC_URL, starting with "/" (got "${path}")`);
     }
-    const url = new URL(path.slice(1), this.base);
     for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
     return url.href;
   }

@@ -78,7 +78,7 @@ export class MetricsService implements MetricsSource {
   });
   readonly outboxDeliveries = this.counter(
     'outbox_deliveries_total',
-    'Outbox messages delivered (webhook calls), by kind',
+    'Outbox messages delivered (webhook calls, mails), by kind',
     'kind',
   );
   readonly outboxFailures = this.counter(
@@ -200,7 +200,7 @@ export class MetricsService implements MetricsSource {
     const options = { labelNames: ['kind'], aggregator: 'max' as const };
     this.gauge(
       'outbox_messages_pending',
-      'Outbox messages not yet delivered (webhook backlog), by kind',
+      'Outbox messages not yet delivered (webhook and mail backlog), by kind',
       async (g) => {
         g.reset();
         for (const { kind, count } of await read()) g.set({ kind }, count);
