@@ -34,7 +34,8 @@ const PUBLIC_ROUTES = [
   'POST /account/forgot-password',
   'GET /account/reset-password',
   'POST /account/reset-password',
-  // Links from mails: the token is the credential; the hosted forms carry CSRF tokens.
+  // Links from account mails: the token in the body or form is the credential (the forms carry
+  // CSRF tokens, and a GET only shows a button).
   'POST /auth/email/verify',
   'POST /auth/email/change/report',
   'GET /account/verify-email',
@@ -45,7 +46,8 @@ const PUBLIC_ROUTES = [
 /**
  * Public GET routes whose answer to a request without parameters is not 200:
  * the authorization endpoint shows its error page (an authorization request
- * needs a client and a redirect URI).
+ * needs a client and a redirect URI), and so do the account pages without
+ * the token of a mailed link.
  */
 const PUBLIC_GET_STATUS: Record<string, number> = {
   'GET /oauth/authorize': 400,

@@ -129,6 +129,8 @@ export async function testEnvironment(shared?: Env): Promise<Env> {
     THROTTLE_REGISTER_IP: '100000/3600',
     THROTTLE_REFRESH_IP: '100000/60',
     THROTTLE_DEFAULT_IP: '1000000/60',
+    THROTTLE_MAIL_IP: '100000/3600',
+    THROTTLE_MAIL_ADDRESS: '100000/3600',
   };
 }
 
