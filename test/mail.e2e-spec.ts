@@ -183,6 +183,27 @@ describe('mail over SMTP', () => {
     expect(await counterValue(t, 'mail_messages_sent_total', 'verify-email')).toBe(sent + 1);
   });
 
+  it('gives up, without retrying, a mail whose address the SMTP server refuses for good', async () => {
+    const failures = await counterValue(t, 'mail_delivery_failures_total', 'verify-email');
+    const retries = await counterValue(t, 'mail_delivery_retries_total', 'verify-email');
+    const to = address();
+    sink.refusedRecipients.set(to, 550);
+    const before = (await mailRows(t)).length;
+    await queueVerification(t, to);
+
+    expect(await deliverDue(t)).toBe(0);
+
+    expect(await mailRows(t)).toHaveLength(before);
+    expect(log.events('outbox.undeliverable')).toEqual([
+      expect.objectContaining({ kind: 'mail', reason: expect.stringContaining('550') }),
+    ]);
+    expect(await counterValue(t, 'mail_delivery_failures_total', 'verify-email')).toBe(
+      failures + 1,
+    );
+    expect(await counterValue(t, 'mail_delivery_retries_total', 'verify-email')).toBe(retries);
+    expect(sink.mailsTo(to)).toEqual([]);
+  });
+
   it('cannot be given a recipient or a header by an address or a name with CR/LF', async () => {
     const mail = t.app.get(MailService);
     const evil = address();

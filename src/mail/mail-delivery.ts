@@ -4,7 +4,7 @@ import { PRODUCT_NAME } from '../common/product.js';
 import type { Config } from '../config/config.js';
 import { InjectConfig } from '../config/config.module.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import type { OutboxHandler } from '../outbox/outbox-handler.js';
+import { type OutboxHandler, UndeliverableError } from '../outbox/outbox-handler.js';
 import { OutboxService } from '../outbox/outbox.service.js';
 import { assertPlainAddress } from './mail-address.js';
 import { MailPayloadSealer, type QueuedMail } from './mail-payload.js';
@@ -44,7 +44,10 @@ export class MailDelivery implements OutboxHandler, OnModuleInit {
     this.outbox.register(this);
   }
 
-  /** One attempt at a queued mail; the outbox worker retries it when this throws. */
+  /**
+   * One attempt at a queued mail; the outbox worker retries it when this
+   * throws, unless the recipient's address was refused for good.
+   */
   async deliver(payload: Record<string, unknown>): Promise<void> {
     const queued = payload as unknown as QueuedMail;
     try {
@@ -52,7 +55,9 @@ export class MailDelivery implements OutboxHandler, OnModuleInit {
       await this.send(queued.id, to, queued.template, data);
     } catch (error) {
       this.metrics.mailFailures.inc({ template: queued.template });
-      this.metrics.mailRetries.inc({ template: queued.template });
+      if (!(error instanceof UndeliverableError)) {
+        this.metrics.mailRetries.inc({ template: queued.template });
+      }
       throw error;
     }
   }

@@ -1,5 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SmtpSink } from '../../test/support/smtp-sink.js';
+import { UndeliverableError } from '../outbox/outbox-handler.js';
 import { OUTBOX_LEASE_MS } from '../outbox/outbox.worker.js';
 import { SMTP_TIMEOUTS, SmtpMailTransport } from './mail-transport.js';
 
@@ -52,5 +54,44 @@ describe(SmtpMailTransport.name, () => {
 
     await expect(sut.send(MAIL)).rejects.toThrow(/Greeting never received/i);
     sut.onApplicationShutdown();
+  });
+});
+
+describe(`${SmtpMailTransport.name} against an SMTP server`, () => {
+  let sink: SmtpSink;
+  beforeAll(async () => {
+    sink = await SmtpSink.start();
+  });
+  afterAll(async () => {
+    await sink.stop();
+  });
+
+  it('sends a mail with its Message-ID', async () => {
+    const sut = new SmtpMailTransport(sink.url);
+
+    await sut.send({ ...MAIL, to: 'sent@example.com' });
+
+    expect((await sink.waitForMail('sent@example.com')).messageId).toBe(MAIL.messageId);
+  });
+
+  it('calls an address refused for good (5xx to RCPT TO) undeliverable', async () => {
+    sink.refusedRecipients.set('gone@example.com', 550);
+
+    const sent = new SmtpMailTransport(sink.url).send({ ...MAIL, to: 'gone@example.com' });
+
+    await expect(sent).rejects.toBeInstanceOf(UndeliverableError);
+    await expect(sent).rejects.toThrow('550');
+  });
+
+  it.each([
+    ['a busy mailbox (4xx to RCPT TO)', () => sink.url, 'busy@example.com'],
+    ['a refused login', () => sink.url.replace(sink.secret, 'wrong'), 'ada@example.com'],
+  ])('leaves %s to be retried', async (_, url, to) => {
+    sink.refusedRecipients.set('busy@example.com', 450);
+
+    const sent = new SmtpMailTransport(url()).send({ ...MAIL, to });
+
+    await expect(sent).rejects.toThrow();
+    await expect(sent).rejects.not.toBeInstanceOf(UndeliverableError);
   });
 });

@@ -2,6 +2,7 @@ import { Logger, type FactoryProvider, type OnApplicationShutdown } from '@nestj
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Config } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
+import { UndeliverableError } from '../outbox/outbox-handler.js';
 import type { RenderedMail } from './mail-templates.js';
 
 /** A rendered mail with its envelope. */
@@ -68,6 +69,8 @@ export class SmtpMailTransport extends MailTransport implements OnApplicationShu
     });
     try {
       await Promise.race([sent, timeout]);
+    } catch (error) {
+      throw recipientRejected(error) ? new UndeliverableError((error as Error).message) : error;
     } finally {
       clearTimeout(timer);
       sent.catch(() => undefined);
@@ -77,6 +80,16 @@ export class SmtpMailTransport extends MailTransport implements OnApplicationShu
   onApplicationShutdown(): void {
     this.transporter.close();
   }
+}
+
+/**
+ * The recipient's address was refused for good (a 5xx answer to RCPT TO,
+ * such as 550 no such user): no retry can help. A refused login or sender,
+ * or a 4xx, is the relay's problem or a passing one, and is retried.
+ */
+function recipientRejected(error: unknown): boolean {
+  const smtp = error as { code?: string; command?: string; responseCode?: number };
+  return smtp.code === 'EENVELOPE' && smtp.command === 'RCPT TO' && (smtp.responseCode ?? 0) >= 500;
 }
 
 /**

@@ -104,7 +104,7 @@ export class MetricsService implements MetricsSource {
   );
   readonly mailRetries = this.counter(
     'mail_delivery_retries_total',
-    'Failed attempts to send a queued mail that the outbox will try again, by template',
+    'Failed attempts at a queued mail that the outbox will try again (not an address refused for good), by template',
     'template',
   );
 

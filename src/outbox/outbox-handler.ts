@@ -11,3 +11,12 @@ export interface OutboxHandler {
   readonly scrubDelivered?: boolean;
   deliver(payload: Record<string, unknown>): Promise<void>;
 }
+
+/**
+ * Thrown by a handler when no retry can help (the recipient's server says
+ * the address does not exist): the worker gives the message up, deletes it
+ * and logs `outbox.undeliverable`, instead of retrying it forever.
+ */
+export class UndeliverableError extends Error {
+  override readonly name = 'UndeliverableError';
+}

@@ -69,6 +69,11 @@ export class OutboxMessagesRepository {
     await this.messages.update(id, { nextAttemptAt, lockedUntil: null, lastError: error });
   }
 
+  /** A message given up (its handler found it undeliverable). */
+  async delete(id: string): Promise<void> {
+    await this.messages.delete(id);
+  }
+
   async pending(): Promise<PendingMessages[]> {
     const rows: { kind: string; count: number; oldest: Date }[] = await this.messages
       .createQueryBuilder('message')

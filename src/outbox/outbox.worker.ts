@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { UndeliverableError } from './outbox-handler.js';
 import { ClaimedMessage, OutboxMessagesRepository } from './outbox-messages.repository.js';
 import { OutboxService } from './outbox.service.js';
 import { retryDelayMs } from './retry-delay.js';
@@ -89,7 +90,7 @@ export class OutboxWorker implements BeforeApplicationShutdown {
   }
 
   private async deliver(message: ClaimedMessage): Promise<boolean> {
-    const { id, kind, attempts } = message;
+    const { id, kind } = message;
     try {
       const handler = this.outbox.handlerFor(kind);
       if (!handler) throw new Error(`no handler for kind "${kind}"`);
@@ -98,14 +99,24 @@ export class OutboxWorker implements BeforeApplicationShutdown {
       this.metrics.outboxDeliveries.inc({ kind });
       return true;
     } catch (error) {
-      const reason = String((error as Error).message ?? error).slice(0, MAX_ERROR_LENGTH);
-      const retryAt = new Date(this.clock.now() + retryDelayMs(attempts));
-      this.metrics.outboxFailures.inc({ kind });
-      this.logger.warn({ event: 'outbox.delivery_failed', kind, id, attempts, reason, retryAt });
-      // If this fails too (database down), the lease expires and the message is tried again.
-      await this.messages.markFailed(id, retryAt, reason).catch(() => undefined);
+      await this.failed(message, error);
       return false;
     }
+  }
+
+  /** Schedules the next attempt, or gives the message up when its handler says no retry can help. */
+  private async failed({ id, kind, attempts }: ClaimedMessage, error: unknown): Promise<void> {
+    const reason = String((error as Error).message ?? error).slice(0, MAX_ERROR_LENGTH);
+    this.metrics.outboxFailures.inc({ kind });
+    // If a write below fails too (database down), the lease expires and the message is tried again.
+    if (error instanceof UndeliverableError) {
+      this.logger.warn({ event: 'outbox.undeliverable', kind, id, attempts, reason });
+      await this.messages.delete(id).catch(() => undefined);
+      return;
+    }
+    const retryAt = new Date(this.clock.now() + retryDelayMs(attempts));
+    this.logger.warn({ event: 'outbox.delivery_failed', kind, id, attempts, reason, retryAt });
+    await this.messages.markFailed(id, retryAt, reason).catch(() => undefined);
   }
 
   private async pruneNowAndThen(): Promise<void> {

@@ -15,6 +15,11 @@ const POLL_MS = 20;
 export class SmtpSink {
   readonly mails: ParsedMail[] = [];
   readonly url: string;
+  /**
+   * Addresses refused at RCPT TO, with the code to answer: 550 for an
+   * address that does not exist (for good), 450 for a mailbox busy now.
+   */
+  readonly refusedRecipients = new Map<string, 450 | 550>();
   /** The recipients each mail was sent to (the SMTP envelope: who really receives it). */
   private readonly envelopes = new Map<ParsedMail, string[]>();
   private readonly password = randomBytes(12).toString('hex');
@@ -85,6 +90,12 @@ export class SmtpSink {
         auth.username === 'mailer' && auth.password === this.password
           ? callback(null, { user: auth.username })
           : callback(new Error('Invalid username or password')),
+      onRcptTo: (recipient, _session, callback) => {
+        const code = this.refusedRecipients.get(recipient.address.toLowerCase());
+        if (!code) return callback();
+        const text = code === 550 ? '5.1.1 No such user' : '4.2.1 Mailbox busy, try later';
+        callback(Object.assign(new Error(text), { responseCode: code }));
+      },
       onData: (stream, session, callback) => {
         simpleParser(stream)
           .then((mail) => {
