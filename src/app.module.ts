@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AccountModule } from './account/account.module.js';
+import { PasswordResetModule } from './account/password-reset.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ClockModule } from './common/clock.js';
@@ -35,6 +36,7 @@ export class AppModule {
         AuthModule,
         AccountModule,
         MailModule,
+        PasswordResetModule,
         PagesModule,
       ],
     };

@@ -26,6 +26,14 @@ const PUBLIC_ROUTES = [
   'POST /auth/consent',
   'GET /oauth/end-session',
   'POST /oauth/end-session',
+  // Forgotten passwords: the caller cannot sign in; the reset token is the credential, and
+  // the hosted forms carry CSRF tokens.
+  'POST /auth/password/forgot',
+  'POST /auth/password/reset',
+  'GET /account/forgot-password',
+  'POST /account/forgot-password',
+  'GET /account/reset-password',
+  'POST /account/reset-password',
   // Links from account mails: the token in the body or form is the credential (the forms carry
   // CSRF tokens, and a GET only shows a button).
   'POST /auth/email/verify',
@@ -43,6 +51,8 @@ const PUBLIC_ROUTES = [
  */
 const PUBLIC_GET_STATUS: Record<string, number> = {
   'GET /oauth/authorize': 400,
+  // A reset link without its token shows the error page.
+  'GET /account/reset-password': 400,
   'GET /account/verify-email': 400,
   'GET /account/report-email-change': 400,
 };

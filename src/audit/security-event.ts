@@ -18,6 +18,8 @@ export const SECURITY_ACTIONS = {
   'rate_limit.exceeded': { audit: false },
   'user.registered': { audit: true },
   'user.password_changed': { audit: true },
+  'password.reset_requested': { audit: true },
+  'password.reset': { audit: true },
   'admin.user.updated': { audit: true },
   'admin.user.deleted': { audit: true },
   'admin.user.sessions_revoked': { audit: true },

@@ -141,6 +141,28 @@ describe('hosted pages', () => {
     expect(response.body).toMatch(/<h1>&quot;&gt;&lt;script&gt;/);
   });
 
+  it('links the sign-in page to the forgot-password page', async () => {
+    const html = (await render('sign-in', signIn)).body;
+
+    expect(html).toContain('<a href="/account/forgot-password">Forgot password?</a>');
+  });
+
+  it('escapes a hostile token and the policy messages on the reset-password page', async () => {
+    const html = (
+      await render('reset-password', {
+        action: '/account/reset-password',
+        csrfToken: 'csrf',
+        token: HOSTILE,
+        problems: [HOSTILE],
+      })
+    ).body;
+
+    expect(html).not.toContain('<script');
+    expect(html).toContain('name="token" value="&quot;&gt;&lt;script&gt;');
+    expect(html).toMatch(/role="alert"/);
+    expect(html).toContain('<input id="password" name="password" type="password"');
+  });
+
   it('renders the signed-out page', async () => {
     const response = await render('signed-out', {});
 
@@ -154,6 +176,10 @@ describe('hosted pages', () => {
       ['consent', { ...signIn, clientName: 'App', scopes: ['openid'] }],
       ['error', { title: 'Not found', message: 'Nothing here.' }],
       ['signed-out', {}],
+      ['forgot-password', { action: '/account/forgot-password', csrfToken: 'csrf' }],
+      ['reset-requested', {}],
+      ['reset-password', { action: '/account/reset-password', csrfToken: 'csrf', token: 't' }],
+      ['password-reset', {}],
     ])('%s: strict CSP, no-store, no-referrer, no script or inline style', async (page, data) => {
       const response = await render(page, data);
 

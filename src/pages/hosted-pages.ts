@@ -32,11 +32,25 @@ interface PageForm {
   redirectUri?: string;
 }
 
+/** The account pages' forms: a CSRF token and where they post. */
+interface AccountForm {
+  action: string;
+  csrfToken: string;
+}
+
+/** Where the sign-in page's "Forgot password?" link leads. */
+export const FORGOT_PASSWORD_PATH = '/account/forgot-password';
+
 export interface PageData {
   'sign-in': PageForm & { clientName?: string; loginHint?: string; problem?: SignInProblem };
   consent: PageForm & { clientName: string; scopes: readonly string[]; userName?: string };
   error: { title: string; message: string };
   'signed-out': Record<string, never>;
+  'forgot-password': AccountForm & { email?: string; problem?: 'email' };
+  'reset-requested': Record<string, never>;
+  /** `problems`: why the new password was refused, in words (the policy's own messages). */
+  'reset-password': AccountForm & { token: string; problems?: readonly string[] };
+  'password-reset': Record<string, never>;
   /** A link from a mail: the GET shows this one-button form, and only its POST acts. */
   'account-action': {
     title: string;
@@ -59,6 +73,10 @@ const TITLES: Record<Exclude<PageName, TitledPage>, string> = {
   'sign-in': 'Sign in',
   consent: 'Allow access',
   'signed-out': 'Signed out',
+  'forgot-password': 'Reset your password',
+  'reset-requested': 'Check your email',
+  'reset-password': 'Choose a new password',
+  'password-reset': 'Password changed',
 };
 
 /**
@@ -95,6 +113,8 @@ export class HostedPages {
         scopes: describeScopes((data as PageData['consent']).scopes),
       };
     }
+    if (page === 'sign-in')
+      return { title: TITLES[page], forgotPasswordHref: FORGOT_PASSWORD_PATH };
     return { title: TITLES[page as Exclude<PageName, TitledPage>] };
   }
 }

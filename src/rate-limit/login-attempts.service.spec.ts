@@ -82,4 +82,14 @@ describe(LoginAttemptsService.name, () => {
 
     await expect(sut.reserve('user:a', null)).resolves.toMatchObject({ allowanceSpent: true });
   });
+
+  it('unlocks the account for untrusted clients, and leaves a device its own streak', async () => {
+    await failTimes(3, 'user:a');
+    await failTimes(2, 'user:a', 'device-1');
+
+    await sut.unlockAccount('user:a');
+
+    await expect(sut.reserve('user:a', null)).resolves.toMatchObject({ allowanceSpent: false });
+    expect((await refusal('user:a', 'device-1')).retryAfterSeconds).toBe(30);
+  });
 });

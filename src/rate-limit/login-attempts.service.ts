@@ -59,7 +59,7 @@ export class LoginAttemptsService {
    * through than the allowance has left; the rest are refused with 429.
    */
   async reserve(account: string, deviceId: string | null): Promise<AttemptReservation> {
-    const key = deviceId ? `login-device:${account}:${deviceId}` : `login-account:${account}`;
+    const key = deviceId ? `login-device:${account}:${deviceId}` : accountKey(account);
     const rule = deviceId ? this.deviceRule : this.untrustedRule;
     const reservation = await this.storage.reserve(key, rule);
     if (!reservation.allowed) {
@@ -80,4 +80,17 @@ export class LoginAttemptsService {
   release(reservation: AttemptReservation): Promise<void> {
     return this.storage.release(reservation.key, reservation.lockedUntil);
   }
+
+  /**
+   * Ends the account's streak and lock for clients without a device token
+   * (`account` as `reserve` names it). After a password reset the guesses
+   * were at a password that no longer exists, and the owner must be able to
+   * sign in at once from anywhere. A known device's own streak is left: it
+   * holds only that device's failures and locks nobody else.
+   */
+  unlockAccount(account: string): Promise<void> {
+    return this.storage.forget(accountKey(account));
+  }
 }
+
+const accountKey = (account: string) => `login-account:${account}`;

@@ -102,6 +102,17 @@ function describeCountingRules(
       });
     });
 
+    it('forgets a streak at once, lock and all, and leaves other streaks alone', async () => {
+      const other = `${key}-other`;
+      await fail(ATTEMPT_RULE.limit);
+      await sut.reserve(other, ATTEMPT_RULE);
+
+      await sut.forget(key);
+
+      expect(await sut.reserve(key, ATTEMPT_RULE)).toMatchObject({ allowed: true, failures: 1 });
+      expect(await sut.reserve(other, ATTEMPT_RULE)).toMatchObject({ allowed: true, failures: 2 });
+    });
+
     it('forgives one step of failures per quiet forgiveMs, counted from the end of the lock', async () => {
       await fail(ATTEMPT_RULE.limit);
       clock.advance(MINUTE + ATTEMPT_RULE.forgiveMs - SECOND);

@@ -24,6 +24,8 @@ export interface Reservation {
 export interface RateLimitStorage extends ThrottlerStorage {
   reserve(key: string, rule: AttemptRule): Promise<Reservation>;
   release(key: string, lockedUntil: number): Promise<void>;
+  /** Ends a streak at once, lock and all (a password reset proved who owns the account). */
+  forget(key: string): Promise<void>;
 }
 
 /** What `@nestjs/throttler` expects back from a count (its type is not exported on its own). */
@@ -122,6 +124,10 @@ export class RedisRateLimitStorage implements RateLimitStorage {
     await this.eval(RELEASE, key, [lockedUntil]);
   }
 
+  async forget(key: string): Promise<void> {
+    await this.kv.run(() => this.kv.client!.del(this.prefix + key));
+  }
+
   /**
    * EVALSHA: the script's hash rather than its text on every request (the
    * text once more after Redis lost its script cache, answering NOSCRIPT).
@@ -184,6 +190,10 @@ export class MemoryRateLimitStorage implements RateLimitStorage {
     if (!streak) return;
     streak.failures = Math.max(streak.failures - 1, 0);
     if (lockedUntil > 0 && streak.lockedUntil === lockedUntil) streak.lockedUntil = 0;
+  }
+
+  async forget(key: string): Promise<void> {
+    this.streaks.delete(key);
   }
 
   close(): void {

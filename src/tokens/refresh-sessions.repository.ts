@@ -9,6 +9,7 @@ export type RevokeReason =
   | 'logout_all'
   | 'reuse'
   | 'password_change'
+  | 'password_reset'
   | 'password_guessing'
   | 'admin'
   | 'disabled'

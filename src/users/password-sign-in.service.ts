@@ -84,7 +84,7 @@ export class PasswordSignInService {
   async verify(attempt: PasswordAttempt): Promise<PasswordSignIn> {
     const user = await this.findAccount(attempt.account);
     const deviceId = user ? this.deviceTokens.deviceOf(attempt.deviceTokens, user.id) : null;
-    const account = user ? `user:${user.id}` : `name:${accountName(attempt.account)}`;
+    const account = user ? userAccount(user.id) : `name:${accountName(attempt.account)}`;
     const reservation = await this.attempts
       .reserve(account, deviceId)
       .catch((error: unknown) => this.refusedByLock(error, attempt, user, deviceId !== null));
@@ -103,6 +103,14 @@ export class PasswordSignInService {
     }
     delete user.passwordHash;
     return { user, deviceToken: this.deviceTokens.issue(user.id) };
+  }
+
+  /**
+   * Lifts the account's sign-in lock for clients without a device token
+   * (after a password reset: the guesses were at a password that is gone).
+   */
+  unlock(userId: string): Promise<void> {
+    return this.attempts.unlockAccount(userAccount(userId));
   }
 
   private findAccount(account: PasswordAccount): Promise<User | null> {
@@ -182,6 +190,9 @@ export class PasswordSignInService {
     });
   }
 }
+
+/** The attempt counters' name of an account that exists. */
+const userAccount = (userId: string) => `user:${userId}`;
 
 /** One account whatever the case or Unicode form it is typed in. */
 function accountName(account: PasswordAccount): string {

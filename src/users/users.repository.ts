@@ -99,6 +99,26 @@ export class UsersRepository {
     await this.users.update({ id }, { passwordHash });
   }
 
+  /**
+   * A password chosen through a reset link, in the reset's transaction. The
+   * link reached the user's mailbox, so it proves the address too: an
+   * unverified one is marked verified now.
+   */
+  async resetPassword(
+    id: string,
+    passwordHash: string,
+    at: Date,
+    manager: EntityManager,
+  ): Promise<void> {
+    await manager
+      .createQueryBuilder()
+      .update(User)
+      .set({ passwordHash, emailVerifiedAt: () => 'COALESCE(email_verified_at, :at)' })
+      .setParameter('at', at)
+      .where('id = :id', { id })
+      .execute();
+  }
+
   /** Sets `email_verified_at` if `email` is still the user's address; whether it was. */
   async markEmailVerified(
     id: string,

@@ -1,6 +1,6 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import { SecurityEventsService } from '../audit/security-events.service.js';
 import type { EntityManager } from 'typeorm';
+import { SecurityEventsService } from '../audit/security-events.service.js';
 import { Clock } from '../common/clock.js';
 import { ValidationFailedException } from '../common/errors.js';
 import { Role } from '../common/role.enum.js';
@@ -72,6 +72,11 @@ export class UsersService {
     return this.users.findActiveRoles(id);
   }
 
+  /** The active account with this address (normalised by the caller), or `null`. */
+  findActiveByEmail(email: string): Promise<User | null> {
+    return this.users.findByEmail(email).then((user) => (user && !user.disabled ? user : null));
+  }
+
   async updateProfile(id: string, dto: UpdateProfileDto): Promise<User> {
     if (dto.displayName !== undefined)
       await this.users.update(id, { displayName: dto.displayName });
@@ -117,6 +122,24 @@ export class UsersService {
       ]);
     }
     await this.users.updatePasswordHash(user.id, await this.hasher.hash(newPassword));
+  }
+
+  /**
+   * Sets the password of an active account from a reset link, in the
+   * caller's transaction (`manager`), under the registration policy.
+   * Returns `null` for an account that is gone or disabled.
+   */
+  async resetPassword(
+    userId: string,
+    newPassword: string,
+    at: Date,
+    manager: EntityManager,
+  ): Promise<User | null> {
+    const user = await this.users.findById(userId, manager);
+    if (!user || user.disabled) return null;
+    this.assertPasswordAllowed('password', newPassword, user);
+    await this.users.resetPassword(user.id, await this.hasher.hash(newPassword), at, manager);
+    return user;
   }
 
   private assertPasswordAllowed(
