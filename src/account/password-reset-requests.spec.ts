@@ -5,6 +5,7 @@ import type { SecurityEventsService } from '../audit/security-events.service.js'
 import type { MailService } from '../mail/mail.service.js';
 import type { OutboxService } from '../outbox/outbox.service.js';
 import type { User } from '../users/entities/user.entity.js';
+import { KeySealer } from '../tokens/key-sealer.js';
 import type { UsersService } from '../users/users.service.js';
 import type { AccountTokensService } from './account-tokens.service.js';
 import type { MailLimits } from './mail-limits.js';
@@ -16,6 +17,13 @@ import {
 
 const ADA = { id: 'u-1', email: 'ada@example.com', username: 'ada', disabled: false } as User;
 const TRANSACTION = { transaction: true } as unknown as EntityManager;
+const SECRET = 'a key-encryption secret for this spec';
+const sealed = (email: string) => ({
+  sealed: new KeySealer(SECRET, 'reset-request-encryption').seal(
+    Buffer.from(email),
+    RESET_REQUEST_KIND,
+  ),
+});
 
 describe(PasswordResetRequests.name, () => {
   let enqueued: { kind: string; payload: Record<string, unknown> }[];
@@ -61,6 +69,7 @@ describe(PasswordResetRequests.name, () => {
       {
         transaction: (work: (manager: EntityManager) => Promise<unknown>) => work(TRANSACTION),
       } as unknown as DataSource,
+      SECRET,
     );
   });
 
@@ -68,15 +77,24 @@ describe(PasswordResetRequests.name, () => {
     await sut.request('ada@example.com');
     await sut.request('nobody@example.com');
 
-    expect(enqueued).toEqual([
-      { kind: RESET_REQUEST_KIND, payload: { email: 'ada@example.com' } },
-      { kind: RESET_REQUEST_KIND, payload: { email: 'nobody@example.com' } },
+    expect(enqueued.map(({ kind, payload }) => [kind, Object.keys(payload)])).toEqual([
+      [RESET_REQUEST_KIND, ['sealed']],
+      [RESET_REQUEST_KIND, ['sealed']],
     ]);
     expect([issued, mails, events]).toEqual([[], [], []]);
   });
 
+  it('keeps the address sealed at rest, and has the worker scrub it once handled', async () => {
+    await sut.request('ada@example.com');
+
+    expect(JSON.stringify(enqueued)).not.toContain('ada');
+    expect(sut.scrubDelivered).toBe(true);
+    await sut.deliver(enqueued[0].payload);
+    expect(mails.map(([to]) => to)).toEqual([ADA.email]);
+  });
+
   it('issues a 30-minute token and mails its link in one transaction, with the event', async () => {
-    await sut.deliver({ email: ADA.email });
+    await sut.deliver(sealed(ADA.email));
 
     expect(issued).toEqual([[ADA.id, 'reset_password', RESET_TOKEN_TTL_SECONDS, TRANSACTION]]);
     expect(RESET_TOKEN_TTL_SECONDS).toBe(1800);
@@ -100,9 +118,11 @@ describe(PasswordResetRequests.name, () => {
     ]);
   });
 
-  it('does nothing at all for an unknown address or a malformed payload', async () => {
-    await sut.deliver({ email: 'nobody@example.com' });
-    await sut.deliver({ email: 42 });
+  it('does nothing at all for an unknown address, an unsealed or a malformed payload', async () => {
+    await sut.deliver(sealed('nobody@example.com'));
+    await sut.deliver({ email: ADA.email });
+    await sut.deliver({ sealed: 42 });
+    await sut.deliver({ sealed: 'not sealed at all' });
     await sut.deliver({});
 
     expect([issued, mails, events]).toEqual([[], [], []]);
@@ -111,7 +131,7 @@ describe(PasswordResetRequests.name, () => {
   it('issues no token and sends nothing beyond the address limit, and says so to the operator', async () => {
     allowed = false;
 
-    await sut.deliver({ email: ADA.email });
+    await sut.deliver(sealed(ADA.email));
 
     expect([issued, mails]).toEqual([[], []]);
     expect(events.map(({ event }) => [event.outcome, event.reason])).toEqual([

@@ -1,9 +1,11 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { SecurityEventsService } from '../audit/security-events.service.js';
+import { KEY_ENCRYPTION_SECRET } from '../config/key-encryption-secret.js';
 import { MailService } from '../mail/mail.service.js';
 import type { OutboxHandler } from '../outbox/outbox-handler.js';
 import { OutboxService } from '../outbox/outbox.service.js';
+import { KeySealer } from '../tokens/key-sealer.js';
 import type { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { AccountTokensService } from './account-tokens.service.js';
@@ -23,11 +25,14 @@ export const RESET_PAGE_PATH = '/account/reset-password';
  * message holding the address, whether or not an account has it: the answer,
  * its time and its headers cannot differ. The outbox worker then looks the
  * address up and, for an active account within the per-address mail limit,
- * issues the reset token and queues the mail, in one transaction.
+ * issues the reset token and queues the mail, in one transaction. The
+ * address is sealed at rest (as queued mails are) and scrubbed once handled.
  */
 @Injectable()
 export class PasswordResetRequests implements OutboxHandler, OnModuleInit {
   readonly kind = RESET_REQUEST_KIND;
+  readonly scrubDelivered = true;
+  private readonly sealer: KeySealer;
 
   constructor(
     private readonly outbox: OutboxService,
@@ -37,7 +42,10 @@ export class PasswordResetRequests implements OutboxHandler, OnModuleInit {
     private readonly limits: MailLimits,
     private readonly events: SecurityEventsService,
     private readonly dataSource: DataSource,
-  ) {}
+    @Inject(KEY_ENCRYPTION_SECRET) keyEncryptionSecret: string,
+  ) {
+    this.sealer = new KeySealer(keyEncryptionSecret, 'reset-request-encryption');
+  }
 
   onModuleInit(): void {
     this.outbox.register(this);
@@ -45,7 +53,8 @@ export class PasswordResetRequests implements OutboxHandler, OnModuleInit {
 
   /** Queues the request (`email` normalised by the DTO). Nothing here depends on the account. */
   request(email: string): Promise<void> {
-    return this.outbox.enqueue(this.kind, { email });
+    const sealed = this.sealer.seal(Buffer.from(email, 'utf8'), this.kind);
+    return this.outbox.enqueue(this.kind, { sealed });
   }
 
   /**
@@ -55,7 +64,7 @@ export class PasswordResetRequests implements OutboxHandler, OnModuleInit {
    * second mail: only the newest link then works.
    */
   async deliver(payload: Record<string, unknown>): Promise<void> {
-    const email = typeof payload.email === 'string' ? payload.email : '';
+    const email = this.addressIn(payload);
     const user = email ? await this.users.findActiveByEmail(email) : null;
     if (!user) return;
     if (!(await this.limits.allowAddress(email))) {
@@ -70,6 +79,16 @@ export class PasswordResetRequests implements OutboxHandler, OnModuleInit {
       await this.mail.queue(user.email, 'reset-password', data, manager);
       await this.recordRequested(user, true, manager);
     });
+  }
+
+  /** The sealed address; empty when the payload is malformed or was sealed under another secret. */
+  private addressIn(payload: Record<string, unknown>): string {
+    if (typeof payload.sealed !== 'string') return '';
+    try {
+      return this.sealer.open(payload.sealed, this.kind).toString('utf8');
+    } catch {
+      return '';
+    }
   }
 
   private recordRequested(

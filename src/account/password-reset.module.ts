@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
+import { keyEncryptionSecretProvider } from '../config/key-encryption-secret.js';
 import { MailModule } from '../mail/mail.module.js';
 import { OutboxModule } from '../outbox/outbox.module.js';
 import { PagesModule } from '../pages/pages.module.js';
@@ -29,6 +30,6 @@ import { PasswordResetService } from './password-reset.service.js';
     AuditModule,
   ],
   controllers: [PasswordResetController, PasswordResetPagesController],
-  providers: [PasswordResetRequests, PasswordResetService],
+  providers: [keyEncryptionSecretProvider, PasswordResetRequests, PasswordResetService],
 })
 export class PasswordResetModule {}
