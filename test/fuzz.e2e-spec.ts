@@ -60,6 +60,8 @@ const HTML_PAGES = [
   '/oauth/end-session',
   '/account/verify-email',
   '/account/report-email-change',
+  '/account/forgot-password',
+  '/account/reset-password',
 ];
 
 /** Members an OAuth 2.0 endpoint adds to the problem (RFC 6749 §5.2). */

@@ -144,7 +144,8 @@ describe('password reset', () => {
 
     it('mails a notice that the password changed, marks the address verified, and audits both steps', async () => {
       const user = await register(t.http);
-      await reset(await resetToken(user.email), strongPassword()).expect(204);
+      const password = strongPassword();
+      await reset(await resetToken(user.email), password).expect(204);
       await drain(t);
 
       const notice = await sink.waitForMail(user.email, (mail) =>
@@ -163,6 +164,12 @@ describe('password reset', () => {
       expect(actions.map((event) => event.action)).toEqual(
         expect.arrayContaining(['password.reset_requested', 'password.reset']),
       );
+      const tokens = await login(t.http, user.username, password);
+      const activity = await t.http
+        .get('/auth/activity')
+        .set(bearer(tokens.access_token))
+        .expect(200);
+      expect(JSON.stringify(activity.body)).toContain('password.reset');
     });
   });
 

@@ -16,6 +16,13 @@ export const ACTIVITY_ACTIONS: SecurityAction[] = [
   'session.revoked',
   'user.registered',
   'user.password_changed',
+  'password.reset_requested',
+  'password.reset',
+  'email.verified',
+  'email.change_requested',
+  'email.changed',
+  'email.change_reported',
+  'admin.user.email_changed',
   'admin.user.sessions_revoked',
 ];
 
