@@ -1,16 +1,12 @@
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { chromium, type Browser, type Page, type Response } from 'playwright-core';
+import type { Browser, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutboxWorker } from '../../src/outbox/outbox.worker.js';
 import { adminTokens, bearer, register } from '../support/factories.js';
+import { expectStrictPages, launchChromium, watchedPage } from '../support/chromium.js';
 import { freePort } from '../support/net.js';
 import { linkIn, SmtpSink } from '../support/smtp-sink.js';
 import { useTestApp } from '../support/test-app.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const PAGE_CSP =
-  /^default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'( \S+)?; frame-ancestors 'none'; base-uri 'none'$/;
 
 /**
  * Issue 11, "Done when": forgot → mail → reset through the hosted pages in
@@ -36,12 +32,10 @@ describe('password reset in a browser', () => {
   let apps: Server;
   let clientId: string;
   let user: { username: string; password: string; email: string; id: string };
-  const consoleErrors: string[] = [];
-  const pages: Response[] = [];
+  let consoleErrors: string[] = [];
+  let pages: Response[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`);
     issuer = `http://127.0.0.1:${port}`;
     const admin = (await adminTokens(t.http)).access_token;
     const client = await t.http
@@ -67,21 +61,8 @@ describe('password reset in a browser', () => {
     await new Promise<void>((resolve) =>
       apps.listen(Number(new URL(appOrigin).port), '127.0.0.1', resolve),
     );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'],
-    });
-    page = await browser.newPage();
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(message.text());
-    });
-    page.on('response', (response) => {
-      if (
-        response.url().startsWith(issuer) &&
-        /text\/html/.test(response.headers()['content-type'] ?? '')
-      )
-        pages.push(response);
-    });
+    browser = await launchChromium();
+    ({ page, consoleErrors, htmlResponses: pages } = await watchedPage(browser, issuer));
   });
 
   afterAll(async () => {
@@ -142,12 +123,6 @@ describe('password reset in a browser', () => {
 
   it('served every page under its strict policy, with no console errors', () => {
     expect(pages.length).toBeGreaterThanOrEqual(5);
-    for (const response of pages) {
-      const headers = response.headers();
-      expect(headers['content-security-policy']).toMatch(PAGE_CSP);
-      expect(headers['referrer-policy']).toBe('no-referrer');
-      expect(headers['cache-control']).toBe('no-store');
-    }
-    expect(consoleErrors).toEqual([]);
+    expectStrictPages({ page, consoleErrors, htmlResponses: pages });
   });
 });

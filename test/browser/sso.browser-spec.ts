@@ -1,22 +1,16 @@
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import * as oidc from 'openid-client';
-import { chromium, type Browser, type Page, type Response } from 'playwright-core';
+import type { Browser, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminTokens, bearer, register } from '../support/factories.js';
+import { expectStrictPages, launchChromium, watchedPage } from '../support/chromium.js';
 import { freePort } from '../support/net.js';
 import { useTestApp } from '../support/test-app.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 interface RegisteredClient {
   client_id: string;
   client_secret?: string;
 }
-
-/** The pages' own policy, exactly; the apps' origin is added where a form may redirect there. */
-const PAGE_CSP =
-  /^default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'( \S+)?; frame-ancestors 'none'; base-uri 'none'$/;
 
 /**
  * Issue 10, "Done when": the whole code flow with openid-client as the app
@@ -39,13 +33,11 @@ describe('single sign-on in a browser', () => {
   let spa: RegisteredClient;
   let portal: RegisteredClient;
   let partner: RegisteredClient;
-  const consoleErrors: string[] = [];
+  let consoleErrors: string[] = [];
   /** Every HTML page of ours the browser loaded, with its headers. */
-  const pages: Response[] = [];
+  let pages: Response[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`);
     issuer = `http://127.0.0.1:${port}`;
     const admin = (await adminTokens(t.http)).access_token;
     const registerClient = async (body: object) =>
@@ -79,21 +71,8 @@ describe('single sign-on in a browser', () => {
     // After the last t.http call: SuperTest closes a server it once started after each request.
     await t.app.listen(port, '127.0.0.1');
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'],
-    });
-    page = await browser.newPage();
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(message.text());
-    });
-    page.on('response', (response) => {
-      if (
-        response.url().startsWith(issuer) &&
-        /text\/html/.test(response.headers()['content-type'] ?? '')
-      )
-        pages.push(response);
-    });
+    browser = await launchChromium();
+    ({ page, consoleErrors, htmlResponses: pages } = await watchedPage(browser, issuer));
   });
 
   // The apps' pages: whatever the browser is sent to lands here, and the test reads the URL.
@@ -293,12 +272,6 @@ describe('single sign-on in a browser', () => {
 
   it('served every page under its own CSP, no-store, and nothing was refused or broken', () => {
     expect(pages.length).toBeGreaterThanOrEqual(2);
-    for (const response of pages) {
-      const headers = response.headers();
-      expect(headers['content-security-policy']).toMatch(PAGE_CSP);
-      expect(headers['cache-control']).toBe('no-store');
-      expect(headers['referrer-policy']).toBe('no-referrer');
-    }
-    expect(consoleErrors).toEqual([]);
+    expectStrictPages({ page, consoleErrors, htmlResponses: pages });
   });
 });

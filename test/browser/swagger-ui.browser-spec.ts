@@ -1,11 +1,9 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { register, type NewUser } from '../support/factories.js';
+import { launchChromium } from '../support/chromium.js';
 import { freePort } from '../support/net.js';
 import { useTestApp } from '../support/test-app.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /**
  * What a person does in Swagger UI: open /docs, sign in through the
@@ -26,25 +24,15 @@ describe('Swagger UI', () => {
   let users: (NewUser & { id: string })[];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`);
     users = [await register(t.http), await register(t.http)];
     // After the last t.http call: SuperTest closes a server it once started after each request.
     await t.app.listen(port, '127.0.0.1');
     baseUrl = `http://127.0.0.1:${port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium([
+      '--disable-quic',
+      '--disable-background-networking',
+      '--disable-component-update',
+    ]);
   });
 
   beforeEach(async () => {

@@ -1,13 +1,11 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutboxWorker } from '../../src/outbox/outbox.worker.js';
 import { register } from '../support/factories.js';
+import { launchChromium } from '../support/chromium.js';
 import { freePort } from '../support/net.js';
 import { linkIn, SmtpSink } from '../support/smtp-sink.js';
 import { useTestApp } from '../support/test-app.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /**
  * Issue 11, point 2 in a real browser: the link from the verification mail
@@ -29,18 +27,13 @@ describe('e-mail verification in a browser', () => {
   let userId: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`);
     const user = await register(t.http);
     userId = user.id;
     await t.app.get(OutboxWorker).deliverDue();
     link = linkIn(await sink.waitForMail(user.email), '/account/verify-email').href;
     // After the last t.http call: SuperTest closes a server it once started after each request.
     await t.app.listen(port, '127.0.0.1');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
