@@ -27,17 +27,6 @@ describe('users: the lean read path', () => {
     expect(await users().findProfile('00000000-0000-4000-8000-000000000000')).toBeNull();
   });
 
-  it('findActiveRoles gives the roles of an enabled user, and null once disabled or gone', async () => {
-    const { id } = await register(t.http, newUser());
-    expect(await users().findActiveRoles(id)).toEqual(['user']);
-
-    await t.sql('UPDATE users SET disabled = true WHERE id = $1', [id]);
-    expect(await users().findActiveRoles(id)).toBeNull();
-
-    await t.sql('DELETE FROM users WHERE id = $1', [id]);
-    expect(await users().findActiveRoles(id)).toBeNull();
-  });
-
   it('GET /users/me answers the profile from the lean read', async () => {
     const user = await signUp(t.http);
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Not, Repository } from 'typeorm';
 import type { RequestOrigin } from '../common/request-origin.js';
+import type { Role } from '../common/role.enum.js';
 import { RefreshSession } from './entities/refresh-session.entity.js';
 
 export type RevokeReason =
@@ -15,6 +16,12 @@ export type RevokeReason =
   | 'idle'
   | 'code_replay'
   | 'consent_revoked';
+
+/** A rotated token's successor, with the roles of its user if that user is active. */
+export interface RotatedSession {
+  session: RefreshSession;
+  activeRoles: Role[] | null;
+}
 
 const LIVE = 'spent_at IS NULL AND revoked_at IS NULL AND expires_at > now()';
 
@@ -41,7 +48,10 @@ export class RefreshSessionsRepository {
    * one round trip, atomically). Of any number of concurrent callers with
    * the same token, exactly one gets a row back: the others wait on its row
    * lock, then find it spent and insert nothing. The successor records
-   * `origin` where it is known, else the spent token's.
+   * `origin` where it is known, else the spent token's. The same statement
+   * reads the roles of the session's user if that user may still sign in
+   * (`activeRoles`; `null` for a disabled user), so a refresh takes one
+   * connection from the pool, once.
    */
   async rotate(
     tokenHash: Buffer,
@@ -49,28 +59,36 @@ export class RefreshSessionsRepository {
     idleSeconds: number,
     origin: RequestOrigin,
     clientId: string | null,
-  ): Promise<RefreshSession | null> {
-    const table = this.sessions.metadata.tablePath
-      .split('.')
-      .map((part) => `"${part}"`)
-      .join('.');
+  ): Promise<RotatedSession | null> {
     const rows: Record<string, unknown>[] = await this.sessions.query(
       `WITH spent AS (
-         UPDATE ${table} SET spent_at = now()
+         UPDATE ${this.table('refresh_sessions')} SET spent_at = now()
          WHERE token_hash = $1 AND ${LIVE} AND created_at > now() - make_interval(secs => $3)
            AND client_id IS NOT DISTINCT FROM $6
          RETURNING family_id, user_id, user_agent, ip, session_started_at, expires_at,
            client_id, scope, sso_session_id
+       ), issued AS (
+         INSERT INTO ${this.table('refresh_sessions')} (family_id, user_id, token_hash, user_agent,
+           ip, session_started_at, expires_at, client_id, scope, sso_session_id)
+         SELECT family_id, user_id, $2, coalesce($4, user_agent), coalesce($5, ip),
+           session_started_at, expires_at, client_id, scope, sso_session_id
+         FROM spent
+         RETURNING *
        )
-       INSERT INTO ${table} (family_id, user_id, token_hash, user_agent, ip, session_started_at,
-         expires_at, client_id, scope, sso_session_id)
-       SELECT family_id, user_id, $2, coalesce($4, user_agent), coalesce($5, ip), session_started_at,
-         expires_at, client_id, scope, sso_session_id
-       FROM spent
-       RETURNING *`,
+       SELECT issued.*, users.roles AS active_roles
+       FROM issued LEFT JOIN ${this.table('users')} users
+         ON users.id = issued.user_id AND users.disabled = false`,
       [tokenHash, nextTokenHash, idleSeconds, origin.userAgent, origin.ip, clientId],
     );
-    return rows[0] ? this.sessions.create(this.fromRaw(rows[0])) : null;
+    if (!rows[0]) return null;
+    const session = Object.assign(new RefreshSession(), this.fromRaw(rows[0]));
+    return { session, activeRoles: (rows[0].active_roles as Role[] | null) ?? null };
+  }
+
+  /** A table of this data source's schema, quoted for raw SQL. */
+  private table(name: string): string {
+    const schema = this.sessions.metadata.schema;
+    return schema ? `"${schema}"."${name}"` : `"${name}"`;
   }
 
   findByTokenHash(

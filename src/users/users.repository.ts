@@ -38,15 +38,6 @@ export class UsersRepository {
     return user as unknown as User;
   }
 
-  /** The roles of a user who may still sign in (not disabled); `null` for anyone else. */
-  async findActiveRoles(id: string): Promise<Role[] | null> {
-    const rows: { roles: Role[] }[] = await this.users.manager.query(
-      'SELECT roles FROM users WHERE id = $1 AND disabled = false',
-      [id],
-    );
-    return rows[0]?.roles ?? null;
-  }
-
   private profileQuery?: { sql: string; columns: [column: string, property: string][] };
 
   private buildProfileQuery(): { sql: string; columns: [string, string][] } {

@@ -57,11 +57,6 @@ export class UsersService {
     return this.users.findProfile(id).then((user) => (user && !user.disabled ? user : null));
   }
 
-  /** The roles of a user who may still sign in; `null` if disabled or gone (one narrow read). */
-  findActiveRoles(id: string): Promise<Role[] | null> {
-    return this.users.findActiveRoles(id);
-  }
-
   async updateProfile(id: string, dto: UpdateProfileDto): Promise<User> {
     if (dto.displayName !== undefined)
       await this.users.update(id, { displayName: dto.displayName });
