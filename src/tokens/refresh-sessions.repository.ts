@@ -103,9 +103,9 @@ export class RefreshSessionsRepository {
          FROM spent
          RETURNING *
        )
-       SELECT issued.*, users.roles AS active_roles
-       FROM issued LEFT JOIN ${this.table('users')} users
-         ON users.id = issued.user_id AND users.disabled = false`,
+       SELECT issued.*, (SELECT roles FROM ${this.table('users')}
+         WHERE id = issued.user_id AND disabled = false) AS active_roles
+       FROM issued`,
       [tokenHash, nextTokenHash, idleSeconds, origin.userAgent, origin.ip, clientId],
     );
     if (!rows[0]) return null;
