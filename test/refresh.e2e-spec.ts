@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { realServices } from './support/app.js';
 import {
   bearer,
+  decodeJwt,
   expectProblem,
   invalidFields,
   login,
@@ -151,6 +152,36 @@ describe('POST /auth/refresh', () => {
       .send({ refresh_token: user.tokens.refresh_token, roles: ['admin'] });
     expectProblem(response, 400);
     expect(await refreshStatus(t.http, user.tokens.refresh_token)).toBe(200);
+  });
+
+  it("gives the new access token the user's roles as they are at the refresh", async () => {
+    const user = await signUp(t.http);
+    await t.sql(`UPDATE users SET roles = '{user,admin}' WHERE id = $1`, [user.id]);
+
+    const next = await refreshTokens(t.http, user.tokens.refresh_token);
+
+    expect(decodeJwt(next.access_token).payload.roles).toEqual(['user', 'admin']);
+  });
+
+  it.each([
+    ['disabled', 'UPDATE users SET disabled = true WHERE id = $1'],
+    ['deleted', 'DELETE FROM users WHERE id = $1'],
+  ])('refuses the refresh of a user %s meanwhile (401), and the session ends', async (_, sql) => {
+    const user = await signUp(t.http);
+    const sessionId = sessionIdOf(user.tokens.access_token);
+    await t.sql(sql, [user.id]);
+
+    expectProblem(
+      await t.http.post('/auth/refresh').send({ refresh_token: user.tokens.refresh_token }),
+      401,
+    );
+
+    const live = await t.sql<{ count: number }>(
+      `SELECT count(*)::int AS count FROM refresh_sessions
+       WHERE family_id = $1 AND spent_at IS NULL AND revoked_at IS NULL`,
+      [sessionId],
+    );
+    expect(live[0]?.count ?? 0).toBe(0);
   });
 });
 

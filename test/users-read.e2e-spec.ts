@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { DataSource } from 'typeorm';
+import { User } from '../src/users/entities/user.entity.js';
 import { UsersRepository } from '../src/users/users.repository.js';
 import { bearer, register, newUser, signUp } from './support/factories.js';
 import { useTestApp } from './support/test-app.js';
@@ -27,15 +29,36 @@ describe('users: the lean read path', () => {
     expect(await users().findProfile('00000000-0000-4000-8000-000000000000')).toBeNull();
   });
 
-  it('findActiveRoles gives the roles of an enabled user, and null once disabled or gone', async () => {
+  it('findWithPassword reads what the entity read with its password hash reads, by username, email or id', async () => {
+    const user = newUser();
+    const { id } = await register(t.http, user);
+    const entity = await t.app
+      .get(DataSource)
+      .getRepository(User)
+      .createQueryBuilder('user')
+      .addSelect('user.passwordHash')
+      .where('user.id = :id', { id })
+      .getOne();
+
+    for (const by of [{ login: user.username }, { login: user.email }, { id }]) {
+      const lean = await users().findWithPassword(by);
+      expect(lean).toEqual({ ...entity });
+      expect(lean!.passwordHash).toMatch(/^\$argon2id\$/);
+    }
+    expect(await users().findWithPassword({ login: 'nobody-here' })).toBeNull();
+  });
+
+  it('recordLogin sets the last login and moves updated_at, and stores an upgraded hash when given', async () => {
     const { id } = await register(t.http, newUser());
-    expect(await users().findActiveRoles(id)).toEqual(['user']);
+    await t.sql(`UPDATE users SET updated_at = now() - interval '1 day' WHERE id = $1`, [id]);
+    const before = (await users().findProfile(id))!;
 
-    await t.sql('UPDATE users SET disabled = true WHERE id = $1', [id]);
-    expect(await users().findActiveRoles(id)).toBeNull();
+    await users().recordLogin(id, '$argon2id$v=19$m=19456,t=2,p=1$upgraded');
 
-    await t.sql('DELETE FROM users WHERE id = $1', [id]);
-    expect(await users().findActiveRoles(id)).toBeNull();
+    const after = (await users().findWithPassword({ id }))!;
+    expect(after.lastLoginAt).toBeInstanceOf(Date);
+    expect(after.updatedAt.getTime()).toBeGreaterThan(before.updatedAt.getTime());
+    expect(after.passwordHash).toBe('$argon2id$v=19$m=19456,t=2,p=1$upgraded');
   });
 
   it('GET /users/me answers the profile from the lean read', async () => {

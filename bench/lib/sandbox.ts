@@ -163,6 +163,8 @@ export async function openSandbox(options: {
     // /metrics is served only to this token; the benchmark reads the V8 heap from it.
     METRICS_TOKEN: randomBytes(32).toString('base64url'),
     JWT_ISSUER: 'https://auth.bench.test',
+    // Required in production. Nothing listens there: the seeding's verification mails stay in the outbox.
+    SMTP_URL: 'smtp://127.0.0.1:9',
     ADMIN_EMAIL: admin.username,
     ADMIN_PASSWORD: admin.password,
     THROTTLE_DEFAULT_IP: UNLIMITED,

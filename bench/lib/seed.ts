@@ -145,6 +145,9 @@ export async function seedIdleSessions(
      FROM generate_series(1, $2::int) AS i`,
     [ids, sessions, REFRESH_TTL_SECONDS],
   );
+  // Statistics, as autovacuum gathers them after such a load (and as the raw-rotation ceiling's
+  // copy has them): without, the planner spends a refresh's token on a scan of every live session.
+  await pool.query('ANALYZE users, refresh_sessions');
 }
 
 /**

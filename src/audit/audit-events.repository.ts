@@ -34,12 +34,30 @@ export interface AuditFilter {
 export class AuditEventsRepository {
   constructor(@InjectRepository(AuditEvent) private readonly events: Repository<AuditEvent>) {}
 
-  /** One INSERT, in `manager`'s transaction when given. */
+  /** One raw INSERT (every audited request makes one), in `manager`'s transaction when given. */
   async append(
     row: Omit<AuditEvent, 'id' | 'seq' | 'prevHash' | 'hash'>,
     manager: EntityManager = this.events.manager,
   ): Promise<void> {
-    await manager.insert(AuditEvent, manager.create(AuditEvent, row));
+    await manager.query(
+      `INSERT INTO "audit_events" (occurred_at, actor_type, actor_id, subject_type, subject_id,
+         action, outcome, reason, ip, user_agent, request_id, details)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [
+        row.occurredAt,
+        row.actorType,
+        row.actorId,
+        row.subjectType,
+        row.subjectId,
+        row.action,
+        row.outcome,
+        row.reason,
+        row.ip,
+        row.userAgent,
+        row.requestId,
+        row.details === null ? null : JSON.stringify(row.details),
+      ],
+    );
   }
 
   /**

@@ -6,9 +6,9 @@ import type { RequestOrigin } from '../common/request-origin.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { AccessTokensService, IssueAccessToken } from '../tokens/access-tokens.service.js';
 import {
-  IssuedRefreshToken,
   RefreshSessionsService,
   ReuseDetectedError,
+  type RotatedRefreshToken,
 } from '../tokens/refresh-sessions.service.js';
 import { IdTokensService, type IssueIdToken } from '../tokens/id-tokens.service.js';
 import { TokenRevocationService } from '../tokens/token-revocation.service.js';
@@ -16,7 +16,6 @@ import { TokenError } from '../tokens/token.error.js';
 import { SessionResponseDto, toSessionResponse } from '../users/dto/session-response.dto.js';
 import type { RefreshSession } from '../tokens/entities/refresh-session.entity.js';
 import type { User } from '../users/entities/user.entity.js';
-import { UsersService } from '../users/users.service.js';
 import type { OAuthClient } from '../clients/entities/oauth-client.entity.js';
 import { OAuthClientsService } from '../clients/oauth-clients.service.js';
 import { SsoSessionsService } from '../sso/sso-sessions.service.js';
@@ -53,7 +52,6 @@ export interface IssuedSession {
 @Injectable()
 export class AuthService {
   constructor(
-    private readonly users: UsersService,
     private readonly accessTokens: AccessTokensService,
     private readonly refreshSessions: RefreshSessionsService,
     private readonly revocation: TokenRevocationService,
@@ -88,8 +86,7 @@ export class AuthService {
     origin: RequestOrigin,
     client: OAuthClient | null = null,
   ): Promise<IssuedSession> {
-    const { token, session } = await this.rotate(refreshToken, origin, client);
-    const roles = await this.users.findActiveRoles(session.userId);
+    const { token, session, activeRoles: roles } = await this.rotate(refreshToken, origin, client);
     if (!roles) {
       await this.revocation.revokeSession(session.sessionId, 'disabled');
       this.metrics.refreshes.inc({ result: 'user_inactive' });
@@ -207,7 +204,7 @@ export class AuthService {
     refreshToken: string,
     origin: RequestOrigin,
     client: OAuthClient | null,
-  ): Promise<IssuedRefreshToken> {
+  ): Promise<RotatedRefreshToken> {
     try {
       return await this.refreshSessions.rotate(refreshToken, origin, client?.clientId ?? null);
     } catch (error) {

@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock.js';
 import type { RequestOrigin } from '../common/request-origin.js';
+import type { Role } from '../common/role.enum.js';
 import type { Config } from '../config/config.js';
 import { InjectConfig } from '../config/config.module.js';
 import { RefreshSession } from './entities/refresh-session.entity.js';
@@ -26,6 +27,12 @@ export interface IssuedRefreshToken {
   token: string;
   /** The token's row: `sessionId` is the session it belongs to. */
   session: RefreshSession;
+}
+
+/** A rotated token: its successor, and the roles of the session's user if that user is still active. */
+export interface RotatedRefreshToken extends IssuedRefreshToken {
+  /** `null` when the user is disabled: the caller ends the session. */
+  activeRoles: Role[] | null;
 }
 
 /** 256 bits from the CSPRNG, base64url: 43 characters. */
@@ -83,13 +90,14 @@ export class RefreshSessionsService {
    * atomically. A token that was already spent is reuse: `ReuseDetectedError`
    * tells the caller to revoke the session and its access tokens. Only the
    * app the session was issued to (`clientId`; `null` for a direct sign-in)
-   * may spend it: for anyone else it is no valid token.
+   * may spend it: for anyone else it is no valid token. The answer carries
+   * the user's roles from the same statement (`null` for a disabled user).
    */
   async rotate(
     token: string,
     origin: RequestOrigin,
     clientId: string | null = null,
-  ): Promise<IssuedRefreshToken> {
+  ): Promise<RotatedRefreshToken> {
     if (!TOKEN_PATTERN.test(token)) throw new TokenError('malformed', 'malformed refresh token');
     const tokenHash = hashRefreshToken(token);
     const next = newRefreshToken();
@@ -100,7 +108,7 @@ export class RefreshSessionsService {
       recorded(origin),
       clientId,
     );
-    if (rotated) return { token: next, session: rotated };
+    if (rotated) return { token: next, ...rotated };
     throw await this.refusal(tokenHash, clientId);
   }
 

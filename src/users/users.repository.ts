@@ -29,32 +29,44 @@ export class UsersRepository {
    * hand from the entity's metadata, without TypeORM's query building and
    * hydration. `password_hash` is not selectable, so it is never read here.
    */
-  async findProfile(id: string): Promise<User | null> {
-    const { sql, columns } = (this.profileQuery ??= this.buildProfileQuery());
-    const rows: Record<string, unknown>[] = await this.users.manager.query(sql, [id]);
+  findProfile(id: string): Promise<User | null> {
+    return this.findOneBy('id', id, false);
+  }
+
+  /**
+   * The only query that loads a password hash: the user named by a login
+   * (a username, or an email if it has an `@`; normalised by the caller) or
+   * by id. The same lean read as `findProfile`, with `password_hash`.
+   */
+  findWithPassword(by: { login: string } | { id: string }): Promise<User | null> {
+    if ('id' in by) return this.findOneBy('id', by.id, true);
+    return this.findOneBy(by.login.includes('@') ? 'email' : 'username', by.login, true);
+  }
+
+  private async findOneBy(
+    column: 'id' | 'email' | 'username',
+    value: string,
+    withPassword: boolean,
+  ): Promise<User | null> {
+    const { list, columns } = (this.selection ??= this.buildSelection());
+    const rows: Record<string, unknown>[] = await this.users.manager.query(
+      `SELECT ${list}${withPassword ? ', password_hash' : ''} FROM users WHERE ${column} = $1`,
+      [value],
+    );
     if (rows.length === 0) return null;
     const user = {} as Record<string, unknown>;
-    for (const [column, property] of columns) user[property] = rows[0][column];
+    for (const [name, property] of columns) user[property] = rows[0][name];
+    if (withPassword) user.passwordHash = rows[0].password_hash;
     return user as unknown as User;
   }
 
-  /** The roles of a user who may still sign in (not disabled); `null` for anyone else. */
-  async findActiveRoles(id: string): Promise<Role[] | null> {
-    const rows: { roles: Role[] }[] = await this.users.manager.query(
-      'SELECT roles FROM users WHERE id = $1 AND disabled = false',
-      [id],
-    );
-    return rows[0]?.roles ?? null;
-  }
+  private selection?: { list: string; columns: [column: string, property: string][] };
 
-  private profileQuery?: { sql: string; columns: [column: string, property: string][] };
-
-  private buildProfileQuery(): { sql: string; columns: [string, string][] } {
+  private buildSelection(): { list: string; columns: [string, string][] } {
     const columns = this.users.metadata.columns
       .filter((column) => column.isSelect)
       .map((column) => [column.databaseName, column.propertyName] as [string, string]);
-    const list = columns.map(([column]) => `"${column}"`).join(', ');
-    return { sql: `SELECT ${list} FROM users WHERE id = $1`, columns };
+    return { list: columns.map(([column]) => `"${column}"`).join(', '), columns };
   }
 
   findByEmail(email: string): Promise<User | null> {
@@ -66,17 +78,6 @@ export class UsersRepository {
     return this.users.findOne({
       where: login.includes('@') ? { email: login } : { username: login },
     });
-  }
-
-  /**
-   * The only query that loads a password hash: the user named by a login
-   * (a username, or an email if it has an `@`; normalised by the caller) or by id.
-   */
-  findWithPassword(by: { login: string } | { id: string }): Promise<User | null> {
-    const builder = this.users.createQueryBuilder('user').addSelect('user.passwordHash');
-    if ('id' in by) return builder.where('user.id = :id', { id: by.id }).getOne();
-    const column = by.login.includes('@') ? 'user.email' : 'user.username';
-    return builder.where(`${column} = :login`, { login: by.login }).getOne();
   }
 
   /** Which of the two identifiers is already taken. */
@@ -130,10 +131,13 @@ export class UsersRepository {
     return (result.affected ?? 0) > 0;
   }
 
+  /** One raw UPDATE (a sign-in's hot path); `updated_at` moves as TypeORM's update moves it. */
   async recordLogin(id: string, passwordHash?: string): Promise<void> {
-    await this.users.update(
-      { id },
-      { lastLoginAt: () => 'now()', ...(passwordHash ? { passwordHash } : {}) },
+    await this.users.manager.query(
+      passwordHash
+        ? 'UPDATE users SET last_login_at = now(), updated_at = now(), password_hash = $2 WHERE id = $1'
+        : 'UPDATE users SET last_login_at = now(), updated_at = now() WHERE id = $1',
+      passwordHash ? [id, passwordHash] : [id],
     );
   }
 

@@ -67,11 +67,6 @@ export class UsersService {
     return this.users.findProfile(id).then((user) => (user && !user.disabled ? user : null));
   }
 
-  /** The roles of a user who may still sign in; `null` if disabled or gone (one narrow read). */
-  findActiveRoles(id: string): Promise<Role[] | null> {
-    return this.users.findActiveRoles(id);
-  }
-
   /** The active account with this address (normalised by the caller), or `null`. */
   findActiveByEmail(email: string): Promise<User | null> {
     return this.users.findByEmail(email).then((user) => (user && !user.disabled ? user : null));

@@ -27,6 +27,7 @@ import type { LoadedKey } from '../../src/tokens/key-material.js';
 import type {
   RefreshSessionsRepository,
   RevokeReason,
+  RotatedSession,
 } from '../../src/tokens/refresh-sessions.repository.js';
 import { RefreshSessionsService } from '../../src/tokens/refresh-sessions.service.js';
 import type { SigningKeysService } from '../../src/tokens/signing-keys.service.js';
@@ -41,7 +42,6 @@ import {
   PasswordSignIn,
   PasswordSignInService,
 } from '../../src/users/password-sign-in.service.js';
-import type { UsersService } from '../../src/users/users.service.js';
 import { FakeClock } from './unit.js';
 
 /**
@@ -127,6 +127,8 @@ type Repository = Pick<
 /** `RefreshSessionsRepository` in memory: the same rules as its SQL, one caller at a time. */
 export class InMemoryRefreshSessions implements Repository {
   readonly rows: RefreshSession[] = [];
+  /** The users a rotation reads the roles of (as the SQL joins `users`). */
+  users: User[] = [];
 
   constructor(private readonly clock: Clock) {}
 
@@ -152,14 +154,15 @@ export class InMemoryRefreshSessions implements Repository {
     idleSeconds: number,
     origin: { userAgent: string | null; ip: string | null },
     clientId: string | null,
-  ): Promise<RefreshSession | null> {
+  ): Promise<RotatedSession | null> {
     const row = this.rows.find(
       (r) => r.tokenHash.equals(tokenHash) && this.live(r, idleSeconds) && r.clientId === clientId,
     );
     if (!row) return null;
     row.spentAt = new Date(this.clock.now());
     const { sessionId, userId, sessionStartedAt, expiresAt, scope, ssoSessionId } = row;
-    return this.insert({
+    const user = this.users.find((candidate) => candidate.id === userId && !candidate.disabled);
+    const session = await this.insert({
       sessionId,
       userId,
       sessionStartedAt,
@@ -171,6 +174,7 @@ export class InMemoryRefreshSessions implements Repository {
       userAgent: origin.userAgent ?? row.userAgent,
       ip: origin.ip ?? row.ip,
     });
+    return { session, activeRoles: user?.roles ?? null };
   }
 
   async findByTokenHash(tokenHash: Buffer): Promise<RefreshSession | null> {
@@ -273,23 +277,6 @@ export class RecordingRevocation implements Pick<
 
   asService(): TokenRevocationService {
     return this as unknown as TokenRevocationService;
-  }
-}
-
-/** `UsersService.findActiveById` and `findActiveRoles` over a list of users. */
-export class FakeUsers implements Pick<UsersService, 'findActiveById' | 'findActiveRoles'> {
-  constructor(readonly users: User[] = []) {}
-
-  async findActiveById(id: string): Promise<User | null> {
-    return this.users.find((user) => user.id === id && !user.disabled) ?? null;
-  }
-
-  async findActiveRoles(id: string): Promise<User['roles'] | null> {
-    return (await this.findActiveById(id))?.roles ?? null;
-  }
-
-  asService(): UsersService {
-    return this as unknown as UsersService;
   }
 }
 
@@ -446,9 +433,9 @@ export class RecordingSsoSessions implements Pick<SsoSessionsService, 'endAllFor
 /** `tokenServices`, and the `AuthService` of `users` over them. */
 export function authServices(config: Config, key: LoadedKey, users: User[]) {
   const tokens = tokenServices(config, key);
+  tokens.rows.users = users;
   const ssoSessions = new RecordingSsoSessions();
   const auth = new AuthService(
-    new FakeUsers(users).asService(),
     tokens.accessTokens,
     tokens.refreshSessions,
     tokens.revocation.asService(),
