@@ -19,7 +19,7 @@ import {
   signUp,
   updateUser,
 } from './support/factories.js';
-import { RedisServer, refreshStatus, refreshTokens } from './support/lifecycle.js';
+import { refreshStatus, refreshTokens, useRedisServer } from './support/lifecycle.js';
 import { freePort } from './support/net.js';
 import { useTestApp } from './support/test-app.js';
 import { WebhookReceiver } from './support/webhook-receiver.js';
@@ -313,14 +313,7 @@ describe('what /metrics counts (issue 9, point 4)', () => {
 
 describe('/metrics following the Redis connection', () => {
   const token = newToken();
-  let redis: RedisServer;
-  beforeAll(async () => {
-    redis = new RedisServer(await freePort());
-    await redis.start();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = useRedisServer();
   const t = useTestApp({ env: () => ({ METRICS_TOKEN: token, REDIS_URL: redis.url }) });
   const redisUp = async () =>
     valueOf((await t.http.get('/metrics').set(bearer(token)).expect(200)).text, 'redis_up');

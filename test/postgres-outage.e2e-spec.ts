@@ -16,7 +16,6 @@ import {
   refreshStatus,
   sessionIdOf,
 } from './support/lifecycle.js';
-import { freePort } from './support/net.js';
 import { canRunOwnPostgres, PostgresServer } from './support/postgres-server.js';
 import { useTestApp } from './support/test-app.js';
 
@@ -35,7 +34,7 @@ describe.runIf(canRunOwnPostgres() && hasRedisServer())(
     let postgres: PostgresServer;
     let redis: RedisServer;
     beforeAll(async () => {
-      redis = new RedisServer(await freePort());
+      redis = new RedisServer();
       postgres = await PostgresServer.create();
       await Promise.all([postgres.start(), redis.start()]);
     }, 120_000);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bearer, expectProblem, login, signUp, SignedInUser, Tokens } from './support/factories.js';
 import { KEY_VALUE_STORE } from '../src/redis/redis.module.js';
 import type { KeyValueStore } from '../src/redis/key-value-store.js';
@@ -6,10 +6,9 @@ import {
   hasRedisServer,
   meStatus,
   pollUntil,
-  RedisServer,
   refreshStatus,
+  useRedisServer,
 } from './support/lifecycle.js';
-import { freePort } from './support/net.js';
 import { useTestApp } from './support/test-app.js';
 
 /**
@@ -20,15 +19,7 @@ import { useTestApp } from './support/test-app.js';
  */
 
 describe.runIf(hasRedisServer())('losing Redis and getting it back', () => {
-  let redis: RedisServer;
-  beforeAll(async () => {
-    redis = new RedisServer(await freePort());
-    await redis.start();
-  });
-  // After the app has closed (hooks registered earlier run later in afterAll).
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = useRedisServer();
   const t = useTestApp({ env: () => ({ REDIS_URL: redis.url }) });
   let user: SignedInUser;
   let loggedOut: Tokens;
@@ -117,14 +108,7 @@ describe.runIf(hasRedisServer())('losing Redis and getting it back', () => {
  * answered: the very first requests after the restart already refuse them.
  */
 describe.runIf(hasRedisServer())('Redis restarting empty', () => {
-  let redis: RedisServer;
-  beforeAll(async () => {
-    redis = new RedisServer(await freePort());
-    await redis.start();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = useRedisServer();
   const t = useTestApp({ env: () => ({ REDIS_URL: redis.url }) });
 
   const blocklistKeys = () =>

@@ -61,6 +61,30 @@ async function expectSignedIn(connection: RawConnection): Promise<void> {
   expect(JSON.parse(connection.body)).toMatchObject({ token_type: 'Bearer' });
 }
 
+/**
+ * Starts the built server with `processes` serving, leaves a sign-in in
+ * flight, sends SIGTERM, and checks that the server stops accepting, that
+ * the sign-in still completes with 200, and that the process exits 0.
+ */
+async function drainSignInOnSigterm(
+  built: ReturnType<typeof useBuiltServer>,
+  processes: number,
+): Promise<BuiltServer> {
+  const server = (built.server = BuiltServer.start(built.env));
+  await server.waitUntilListening(processes);
+  const http = supertest(`http://127.0.0.1:${built.port}`);
+  const user = await register(http, newUser());
+  const inFlight = await loginInFlight(built.port, user.username, user.password);
+
+  server.signal('SIGTERM');
+  await stoppedAccepting(built.port);
+  inFlight.finish();
+
+  await expectSignedIn(inFlight.connection);
+  expect(await server.exited(EXIT_BOUND_MS), server.log).toEqual({ code: 0, signal: null });
+  return server;
+}
+
 describe('SIGTERM on a single process', () => {
   describe('with requests in flight that can finish', () => {
     const built = useBuiltServer({ SHUTDOWN_TIMEOUT: '15' });
@@ -68,22 +92,8 @@ describe('SIGTERM on a single process', () => {
     it(
       'stops accepting, completes the sign-in in flight with 200, and exits 0',
       async () => {
-        built.server = BuiltServer.start(built.env);
-        await built.server.waitUntilListening(1);
-        const http = supertest(`http://127.0.0.1:${built.port}`);
-        const user = await register(http, newUser());
-        const inFlight = await loginInFlight(built.port, user.username, user.password);
-
-        built.server.signal('SIGTERM');
-        await stoppedAccepting(built.port);
-        inFlight.finish();
-
-        await expectSignedIn(inFlight.connection);
-        expect(await built.server.exited(EXIT_BOUND_MS), built.server.log).toEqual({
-          code: 0,
-          signal: null,
-        });
-        expect(built.server.log).toMatch(/shut down cleanly/);
+        const server = await drainSignInOnSigterm(built, 1);
+        expect(server.log).toMatch(/shut down cleanly/);
       },
       BOOT_AND_STOP_MS,
     );
@@ -122,24 +132,10 @@ describe.runIf(realServices.databaseUrl && realServices.redisUrl)(
     it(
       'the primary passes it on: the sign-in in flight completes, every worker exits, the primary exits 0',
       async () => {
-        built.server = BuiltServer.start(built.env);
-        await built.server.waitUntilListening(2);
-        const http = supertest(`http://127.0.0.1:${built.port}`);
-        const user = await register(http, newUser());
-        const inFlight = await loginInFlight(built.port, user.username, user.password);
-
-        built.server.signal('SIGTERM');
-        await stoppedAccepting(built.port);
-        inFlight.finish();
-
-        await expectSignedIn(inFlight.connection);
-        expect(await built.server.exited(EXIT_BOUND_MS), built.server.log).toEqual({
-          code: 0,
-          signal: null,
-        });
+        const server = await drainSignInOnSigterm(built, 2);
         // Both workers received it from the primary and shut down cleanly.
-        expect(built.server.log.match(/shut down cleanly/g)?.length, built.server.log).toBe(3);
-        await pollUntil('the workers to be gone', async () => !built.server!.groupAlive, {
+        expect(server.log.match(/shut down cleanly/g)?.length, server.log).toBe(3);
+        await pollUntil('the workers to be gone', async () => !server.groupAlive, {
           timeoutMs: 5_000,
           intervalMs: 50,
         });

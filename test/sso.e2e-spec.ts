@@ -6,6 +6,7 @@ import { Browser, fetchFromApp, formOf } from './support/browser.js';
 import { adminTokens, bearer, decodeJwt, signUp, type SignedInUser } from './support/factories.js';
 import { basicAuth } from './support/lifecycle.js';
 import { useTestApp } from './support/test-app.js';
+import { authorizationRequest, s256 } from './support/oidc.js';
 
 /**
  * Issue 10, points 2 and 4 to 7: the OpenID Connect code flow over HTTP,
@@ -22,8 +23,6 @@ interface RegisteredClient {
   client_id: string;
   client_secret?: string;
 }
-
-const s256 = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
 
 describe('OpenID Connect code flow', () => {
   const t = useTestApp();
@@ -62,30 +61,6 @@ describe('OpenID Connect code flow', () => {
     });
     config[oidc.customFetch] = fetchFromApp(t.app);
     return config;
-  }
-
-  /** An authorization request's URL and the checks the app keeps for it. */
-  function authorizationRequest(
-    config: oidc.Configuration,
-    redirectUri: string,
-    extra: Record<string, string> = {},
-  ) {
-    const verifier = oidc.randomPKCECodeVerifier();
-    const nonce = oidc.randomNonce();
-    const state = oidc.randomState();
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: redirectUri,
-      scope: 'openid profile email',
-      code_challenge: s256(verifier),
-      code_challenge_method: 'S256',
-      nonce,
-      state,
-      ...extra,
-    });
-    return {
-      url: url.href,
-      checks: { pkceCodeVerifier: verifier, expectedNonce: nonce, expectedState: state },
-    };
   }
 
   /** A raw authorization URL for the SPA, with one parameter changed or removed (`null`). */

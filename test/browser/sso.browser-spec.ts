@@ -6,6 +6,7 @@ import { adminTokens, bearer, register } from '../support/factories.js';
 import { expectStrictPages, launchChromium, watchedPage } from '../support/chromium.js';
 import { freePort } from '../support/net.js';
 import { useTestApp } from '../support/test-app.js';
+import { authorizationRequest } from '../support/oidc.js';
 
 interface RegisteredClient {
   client_id: string;
@@ -100,29 +101,6 @@ describe('single sign-on in a browser', () => {
     });
   }
 
-  async function authorizationRequest(
-    config: oidc.Configuration,
-    redirectUri: string,
-    extra: Record<string, string> = {},
-  ) {
-    const verifier = oidc.randomPKCECodeVerifier();
-    const nonce = oidc.randomNonce();
-    const state = oidc.randomState();
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: redirectUri,
-      scope: 'openid profile email',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      nonce,
-      state,
-      ...extra,
-    });
-    return {
-      url,
-      checks: { pkceCodeVerifier: verifier, expectedNonce: nonce, expectedState: state },
-    };
-  }
-
   /** Sends the browser to `url` and resolves with the app URL it ends up on. */
   async function landOnApp(url: URL | string, act?: () => Promise<void>): Promise<URL> {
     await page.goto(url.toString());
@@ -153,7 +131,7 @@ describe('single sign-on in a browser', () => {
   it('signs in on the hosted page (keyboard only) and the app gets validated tokens', async () => {
     spaConfig = await relyingParty(spa);
     expect(spaConfig.serverMetadata().issuer).toBe(issuer);
-    const request = await authorizationRequest(spaConfig, `${appOrigin}/spa/callback`, {
+    const request = authorizationRequest(spaConfig, `${appOrigin}/spa/callback`, {
       scope: 'openid profile email offline_access',
     });
 
@@ -179,7 +157,7 @@ describe('single sign-on in a browser', () => {
 
   it('signs the user in to a second app through the SSO session, without the form', async () => {
     const config = await relyingParty(portal);
-    const request = await authorizationRequest(config, `${appOrigin}/portal/cb`);
+    const request = authorizationRequest(config, `${appOrigin}/portal/cb`);
     const seen = pages.length;
 
     const callback = await landOnApp(request.url);
@@ -197,7 +175,7 @@ describe('single sign-on in a browser', () => {
       oidc.ClientSecretPost(partner.client_secret!),
       { execute: [oidc.allowInsecureRequests] },
     );
-    const request = await authorizationRequest(config, `${appOrigin}/partner/cb`, {
+    const request = authorizationRequest(config, `${appOrigin}/partner/cb`, {
       scope: 'openid email',
     });
 
@@ -224,7 +202,7 @@ describe('single sign-on in a browser', () => {
   let idToken: string;
 
   it('answers prompt=none with a code while signed in', async () => {
-    const request = await authorizationRequest(spaConfig, `${appOrigin}/spa/callback`, {
+    const request = authorizationRequest(spaConfig, `${appOrigin}/spa/callback`, {
       prompt: 'none',
     });
 
@@ -251,7 +229,7 @@ describe('single sign-on in a browser', () => {
   });
 
   it('answers prompt=none with login_required after the logout', async () => {
-    const request = await authorizationRequest(spaConfig, `${appOrigin}/spa/callback`, {
+    const request = authorizationRequest(spaConfig, `${appOrigin}/spa/callback`, {
       prompt: 'none',
     });
 

@@ -7,9 +7,9 @@ import type supertest from 'supertest';
 import { KEY_VALUE_STORE } from '../../src/redis/redis.module.js';
 import type { KeyValueStore } from '../../src/redis/key-value-store.js';
 import type { RunningApp } from './app.js';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { bearer, decodeJwt, type Tokens } from './factories.js';
-import { canConnect } from './net.js';
+import { canConnect, freePort } from './net.js';
 import type { AppHandle } from './test-app.js';
 
 type Http = ReturnType<typeof supertest>;
@@ -119,11 +119,30 @@ export function hasRedisServer(): boolean {
   }
 }
 
-/** A throw-away `redis-server` without persistence, started and stopped by the test. */
+/**
+ * A throw-away `redis-server` on its own port, started before the spec's app
+ * and stopped after the app has closed: call it before `useTestApp`, and
+ * read `url` in the app's `env` function.
+ */
+export function useRedisServer(): RedisServer {
+  const redis = new RedisServer();
+  beforeAll(() => redis.start());
+  afterAll(() => redis.stop());
+  return redis;
+}
+
+/**
+ * A throw-away `redis-server` without persistence, started and stopped by the
+ * test; on a free port picked at the first start and kept for restarts.
+ */
 export class RedisServer {
   private process: ChildProcess | null = null;
+  private assignedPort: number | undefined;
 
-  constructor(readonly port: number) {}
+  get port(): number {
+    if (this.assignedPort === undefined) throw new Error('redis-server was never started');
+    return this.assignedPort;
+  }
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
@@ -135,6 +154,7 @@ export class RedisServer {
 
   async start(): Promise<void> {
     if (this.process) throw new Error('redis-server already running');
+    this.assignedPort ??= await freePort();
     const child = spawn(
       'redis-server',
       ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
