@@ -2,9 +2,8 @@ import { hash } from '@node-rs/argon2';
 import { type KeyObject, sign } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { hashRefreshToken } from '../../src/tokens/refresh-sessions.service.js';
+import { hashOpaqueToken, newOpaqueToken } from '../../src/common/opaque-token.js';
 import { ARGON2_OPTIONS } from '../../src/users/password-hasher.service.js';
-import { newRefreshToken } from './seed.js';
 
 export interface CeilingResult {
   /** Operations per second. */
@@ -180,19 +179,19 @@ export class RotationCeiling {
   }
 
   private async seedHeads(concurrency: number): Promise<string[]> {
-    const heads = Array.from({ length: concurrency }, newRefreshToken);
+    const heads = Array.from({ length: concurrency }, newOpaqueToken);
     await this.pool.query(
       `INSERT INTO bench_rotation (family_id, user_id, token_hash, user_agent, ip, session_started_at, expires_at)
        SELECT gen_random_uuid(), $1, hash, 'bench', '127.0.0.1', now(), now() + interval '30 days'
        FROM unnest($2::bytea[]) AS hash`,
-      [this.userId, heads.map(hashRefreshToken)],
+      [this.userId, heads.map(hashOpaqueToken)],
     );
     return heads;
   }
 
   /** One rotation of loop `loop`'s chain: spend its head, insert the successor, in one transaction. */
   private async rotate(heads: string[], loop: number, idleSeconds: number): Promise<void> {
-    const next = newRefreshToken();
+    const next = newOpaqueToken();
     const client = await this.pool.connect();
     try {
       await client.query('START TRANSACTION');
@@ -201,7 +200,7 @@ export class RotationCeiling {
          WHERE token_hash = $1 AND spent_at IS NULL AND revoked_at IS NULL AND expires_at > now()
            AND created_at > now() - make_interval(secs => $2)
          RETURNING *`,
-        [hashRefreshToken(heads[loop]), idleSeconds],
+        [hashOpaqueToken(heads[loop]), idleSeconds],
       );
       const row = spent.rows[0] as Record<string, unknown> | undefined;
       if (!row) throw new Error('raw rotation: the chain head was not live');
@@ -214,7 +213,7 @@ export class RotationCeiling {
         [
           row.family_id,
           row.user_id,
-          hashRefreshToken(next),
+          hashOpaqueToken(next),
           row.user_agent,
           row.ip,
           row.session_started_at,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
-import { hashRefreshToken } from '../../src/tokens/refresh-sessions.service.js';
+import { hashOpaqueToken, newOpaqueToken } from '../../src/common/opaque-token.js';
 
 export interface ApiResponse {
   status: number;
@@ -114,9 +114,6 @@ export async function seedThroughApi(baseUrl: string, admin: Credentials): Promi
   };
 }
 
-/** A refresh token as the server makes them (32 random bytes, base64url); it stores `hashRefreshToken` of it. */
-export const newRefreshToken = () => randomBytes(32).toString('base64url');
-
 const REFRESH_TTL_SECONDS = 30 * 86400;
 
 /**
@@ -160,12 +157,12 @@ export async function seedRefreshTokens(
   userId: string,
   count: number,
 ): Promise<string[]> {
-  const tokens = Array.from({ length: count }, newRefreshToken);
+  const tokens = Array.from({ length: count }, newOpaqueToken);
   await pool.query(
     `INSERT INTO refresh_sessions (family_id, user_id, token_hash, user_agent, ip, session_started_at, expires_at)
      SELECT gen_random_uuid(), $1, hash, 'bench', '127.0.0.1', now(), now() + make_interval(secs => $3::int)
      FROM unnest($2::bytea[]) AS hash`,
-    [userId, tokens.map(hashRefreshToken), REFRESH_TTL_SECONDS],
+    [userId, tokens.map(hashOpaqueToken), REFRESH_TTL_SECONDS],
   );
   return tokens;
 }

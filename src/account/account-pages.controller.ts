@@ -1,6 +1,7 @@
 import { ConflictException, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isOpaqueToken } from '../common/opaque-token.js';
 import { Public } from '../common/decorators/public.decorator.js';
 import { FormCsrf } from '../pages/form-csrf.js';
 import { HostedPages, type PageData } from '../pages/hosted-pages.js';
@@ -12,7 +13,6 @@ import { CONFIRM_PAGE, EmailVerificationService } from './email-verification.ser
 const FORM = 'application/x-www-form-urlencoded';
 
 /** A token as links carry it; anything else is not worth a form. */
-const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 type Action = Omit<PageData['account-action'], 'action' | 'csrfToken' | 'token'>;
 
@@ -109,7 +109,7 @@ export class AccountPagesController {
     action: string,
   ): Promise<void> {
     const token = (request.query as Record<string, unknown>).token;
-    if (typeof token !== 'string' || !TOKEN.test(token)) return this.invalidLink(reply);
+    if (typeof token !== 'string' || !isOpaqueToken(token)) return this.invalidLink(reply);
     const csrfToken = this.csrf.tokenFor(request, reply);
     return this.pages.render(reply, 'account-action', { ...page, action, csrfToken, token });
   }

@@ -1,15 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { hashOpaqueToken, isOpaqueToken, newOpaqueToken } from '../common/opaque-token.js';
 import { Clock } from '../common/clock.js';
 import { AccountToken, type AccountTokenPurpose } from './entities/account-token.entity.js';
 
 export type { AccountTokenPurpose } from './entities/account-token.entity.js';
-
-const hashToken = (raw: string) => createHash('sha256').update(raw).digest();
-
-/** A raw token is 32 random bytes in base64url: 43 characters. Anything else is refused unread. */
-const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 /**
  * The tokens that mails carry. 256 bits from the CSPRNG, so they cannot be
@@ -31,11 +26,11 @@ export class AccountTokensService {
   ): Promise<string> {
     const now = this.clock.now();
     await this.voidAll(userId, purpose, manager);
-    const raw = randomBytes(32).toString('base64url');
+    const raw = newOpaqueToken();
     await manager.insert(AccountToken, {
       userId,
       purpose,
-      tokenHash: hashToken(raw),
+      tokenHash: hashOpaqueToken(raw),
       email: email ?? null,
       expiresAt: new Date(now + ttlSeconds * 1000),
       createdAt: new Date(now),
@@ -53,13 +48,13 @@ export class AccountTokensService {
     purpose: AccountTokenPurpose,
     manager: EntityManager,
   ): Promise<AccountToken | null> {
-    if (!TOKEN_SHAPE.test(raw)) return null;
+    if (!isOpaqueToken(raw)) return null;
     const now = new Date(this.clock.now());
     const result = await manager
       .createQueryBuilder()
       .update(AccountToken)
       .set({ usedAt: now })
-      .where('token_hash = :hash AND purpose = :purpose', { hash: hashToken(raw), purpose })
+      .where('token_hash = :hash AND purpose = :purpose', { hash: hashOpaqueToken(raw), purpose })
       .andWhere('used_at IS NULL AND expires_at > :now', { now })
       .returning('*')
       .execute();

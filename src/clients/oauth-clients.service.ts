@@ -1,6 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { SecurityEventsService } from '../audit/security-events.service.js';
+import { hashOpaqueToken, newOpaqueToken } from '../common/opaque-token.js';
 import {
   ClientMetadataInput,
   resolveClientMetadata,
@@ -11,9 +12,8 @@ import { OAuthClientsRepository } from './oauth-clients.repository.js';
 
 /** `svc_` for services (client credentials only), `app_` for apps users sign in to. */
 const CLIENT_ID_PATTERN = /^(?:svc|app)_[A-Za-z0-9_-]{16}$/;
-const hashSecret = (secret: string) => createHash('sha256').update(secret).digest();
 /** Compared against when there is no stored hash, so timing does not reveal which ids exist. */
-const DUMMY_HASH = hashSecret('unknown client');
+const DUMMY_HASH = hashOpaqueToken('unknown client');
 
 /** A client's credentials as a token request carries them, and the method it used (RFC 6749 §2.3). */
 export interface PresentedClient {
@@ -41,12 +41,11 @@ export class OAuthClientsService {
     const metadata = resolveClientMetadata(input);
     const isService = !metadata.grantTypes.includes('authorization_code');
     const clientId = `${isService ? 'svc' : 'app'}_${randomBytes(12).toString('base64url')}`;
-    const secret =
-      metadata.tokenEndpointAuthMethod === 'none' ? null : randomBytes(32).toString('base64url');
+    const secret = metadata.tokenEndpointAuthMethod === 'none' ? null : newOpaqueToken();
     const client = await this.clients.insert({
       clientId,
       ...metadata,
-      secretHash: secret === null ? null : hashSecret(secret),
+      secretHash: secret === null ? null : hashOpaqueToken(secret),
     });
     delete client.secretHash;
     await this.events.record({
@@ -70,7 +69,7 @@ export class OAuthClientsService {
       : null;
     const secretMatches = timingSafeEqual(
       client?.secretHash ?? DUMMY_HASH,
-      hashSecret(presented.clientSecret ?? ''),
+      hashOpaqueToken(presented.clientSecret ?? ''),
     );
     if (!client || client.disabled) return null;
     if (client.tokenEndpointAuthMethod !== presented.method) return null;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { hashOpaqueToken, isOpaqueToken, newOpaqueToken } from '../common/opaque-token.js';
 import { SecurityEventsService } from '../audit/security-events.service.js';
 import { Clock } from '../common/clock.js';
 import { TokenRevocationService } from '../tokens/token-revocation.service.js';
@@ -12,11 +13,8 @@ import type { SsoSession } from './entities/sso-session.entity.js';
 export const CODE_TTL_SECONDS = 60;
 /** Used and expired codes are kept this long, so that a late replay is still recognised. */
 const KEEP_SECONDS = 3600;
-const CODE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 /** RFC 7636 §4.1: 43 to 128 unreserved characters. */
 const VERIFIER_PATTERN = /^[A-Za-z0-9._~-]{43,128}$/;
-
-const hashCode = (code: string) => createHash('sha256').update(code).digest();
 
 /** The code cannot be exchanged: RFC 6749's `invalid_grant`. */
 export class InvalidAuthorizationCodeError extends Error {}
@@ -51,12 +49,12 @@ export class AuthorizationCodesService {
   ) {}
 
   async issue(request: AuthorizationRequest, sso: SsoSession): Promise<string> {
-    const code = randomBytes(32).toString('base64url');
+    const code = newOpaqueToken();
     const now = this.clock.now();
     await this.codes.deleteExpiredBefore(new Date(now - KEEP_SECONDS * 1000));
     const row = new AuthorizationCode();
     Object.assign(row, {
-      codeHash: hashCode(code),
+      codeHash: hashOpaqueToken(code),
       clientId: request.clientId,
       userId: sso.userId,
       ssoSessionId: sso.id,
@@ -76,8 +74,8 @@ export class AuthorizationCodesService {
    * client), then claims the code. Throws `InvalidAuthorizationCodeError`.
    */
   async redeem(redemption: CodeRedemption): Promise<RedeemedCode> {
-    if (!CODE_PATTERN.test(redemption.code)) throw refused('The code is invalid');
-    const codeHash = hashCode(redemption.code);
+    if (!isOpaqueToken(redemption.code)) throw refused('The code is invalid');
+    const codeHash = hashOpaqueToken(redemption.code);
     const code = await this.codes.findByHash(codeHash);
     if (!code) throw refused('The code is invalid');
     if (code.redeemedAt) return this.replayed(code);

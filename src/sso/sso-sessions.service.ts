@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { createHash, randomBytes } from 'node:crypto';
+import { hashOpaqueToken, isOpaqueToken, newOpaqueToken } from '../common/opaque-token.js';
 import { SecurityEventsService } from '../audit/security-events.service.js';
 import { Clock } from '../common/clock.js';
 import type { RequestOrigin } from '../common/request-origin.js';
@@ -9,10 +9,7 @@ import { TokenRevocationService } from '../tokens/token-revocation.service.js';
 import { SsoSession } from './entities/sso-session.entity.js';
 import { SsoSessionsRepository } from './sso-sessions.repository.js';
 
-/** 256 bits from the CSPRNG, base64url. */
-const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const hashToken = (token: string) => createHash('sha256').update(token).digest();
 
 export interface SignedInSsoSession {
   session: SsoSession;
@@ -36,8 +33,8 @@ export class SsoSessionsService {
 
   /** The live session a cookie names, or `null`. */
   async find(token: string | undefined): Promise<SsoSession | null> {
-    if (!token || !TOKEN_PATTERN.test(token)) return null;
-    return this.repository.findLiveByTokenHash(hashToken(token), new Date(this.clock.now()));
+    if (!token || !isOpaqueToken(token)) return null;
+    return this.repository.findLiveByTokenHash(hashOpaqueToken(token), new Date(this.clock.now()));
   }
 
   /** A live session by its id (the `sid` of an ID token), or `null`. */
@@ -63,9 +60,9 @@ export class SsoSessionsService {
     }
     if (current) await this.end(current, 'signed_in_as_another_user');
     await this.repository.deleteExpiredBefore(now);
-    const token = randomBytes(32).toString('base64url');
+    const token = newOpaqueToken();
     const session = await this.repository.insert({
-      tokenHash: hashToken(token),
+      tokenHash: hashOpaqueToken(token),
       userId,
       authTime: now,
       expiresAt: new Date(now.getTime() + this.config.auth.ssoSessionTtl * 1000),

@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { hashOpaqueToken } from '../common/opaque-token.js';
 import { InMemoryRefreshSessions } from '../../test/support/fakes.js';
 import { caught, FakeClock, SECOND, testConfig } from '../../test/support/unit.js';
 import type { RequestOrigin } from '../common/request-origin.js';
-import {
-  hashRefreshToken,
-  RefreshSessionsService,
-  ReuseDetectedError,
-} from './refresh-sessions.service.js';
+import { RefreshSessionsService, ReuseDetectedError } from './refresh-sessions.service.js';
 import { TokenError } from './token.error.js';
 
 const origin = (overrides: Partial<RequestOrigin> = {}): RequestOrigin => ({
@@ -35,7 +32,7 @@ describe(RefreshSessionsService.name, () => {
       const { token, session } = await sut.start(userId, origin());
 
       expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-      expect(session.tokenHash).toEqual(hashRefreshToken(token));
+      expect(session.tokenHash).toEqual(hashOpaqueToken(token));
       expect(JSON.stringify(rows.rows)).not.toContain(token);
     });
 

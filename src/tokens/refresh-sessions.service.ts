@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock.js';
+import { hashOpaqueToken, isOpaqueToken, newOpaqueToken } from '../common/opaque-token.js';
 import type { RequestOrigin } from '../common/request-origin.js';
 import type { Role } from '../common/role.enum.js';
 import type { Config } from '../config/config.js';
@@ -35,16 +36,7 @@ export interface RotatedRefreshToken extends IssuedRefreshToken {
   activeRoles: Role[] | null;
 }
 
-/** 256 bits from the CSPRNG, base64url: 43 characters. */
-const TOKEN_BYTES = 32;
-const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 const MAX_USER_AGENT = 512;
-
-export function hashRefreshToken(token: string): Buffer {
-  return createHash('sha256').update(token).digest();
-}
-
-const newRefreshToken = () => randomBytes(TOKEN_BYTES).toString('base64url');
 
 /** As a session records it: the user agent cut to its column. */
 const recorded = (origin: RequestOrigin): RequestOrigin => ({
@@ -67,13 +59,13 @@ export class RefreshSessionsService {
     origin: RequestOrigin,
     grant?: SessionGrant,
   ): Promise<IssuedRefreshToken> {
-    const token = newRefreshToken();
+    const token = newOpaqueToken();
     const now = new Date(this.clock.now());
     const lifetime = grant?.lifetimeSeconds ?? this.config.auth.refreshTokenTtl;
     const session = await this.repository.insert({
       sessionId: grant?.sessionId ?? randomUUID(),
       userId,
-      tokenHash: hashRefreshToken(token),
+      tokenHash: hashOpaqueToken(token),
       ...recorded(origin),
       sessionStartedAt: now,
       lastUsedAt: now,
@@ -98,12 +90,12 @@ export class RefreshSessionsService {
     origin: RequestOrigin,
     clientId: string | null = null,
   ): Promise<RotatedRefreshToken> {
-    if (!TOKEN_PATTERN.test(token)) throw new TokenError('malformed', 'malformed refresh token');
-    const tokenHash = hashRefreshToken(token);
-    const next = newRefreshToken();
+    if (!isOpaqueToken(token)) throw new TokenError('malformed', 'malformed refresh token');
+    const tokenHash = hashOpaqueToken(token);
+    const next = newOpaqueToken();
     const rotated = await this.repository.rotate(
       tokenHash,
-      hashRefreshToken(next),
+      hashOpaqueToken(next),
       this.config.auth.refreshIdleTtl,
       recorded(origin),
       clientId,
@@ -122,8 +114,8 @@ export class RefreshSessionsService {
   }
 
   findByToken(token: string): Promise<RefreshSession | null> {
-    if (!TOKEN_PATTERN.test(token)) return Promise.resolve(null);
-    return this.repository.findByTokenHash(hashRefreshToken(token));
+    if (!isOpaqueToken(token)) return Promise.resolve(null);
+    return this.repository.findByTokenHash(hashOpaqueToken(token));
   }
 
   listLive(userId: string): Promise<RefreshSession[]> {
