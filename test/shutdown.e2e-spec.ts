@@ -41,11 +41,19 @@ function useBuiltServer(settings: Env) {
   return handle;
 }
 
-/** A sign-in sent in full but for its last byte, on a connection of its own. */
+/**
+ * A sign-in sent in full but for its last byte, on a connection of its own.
+ * It resolves once the server has taken the request in: asked to, Node
+ * answers `100 Continue` when it has read the headers and begun the request,
+ * so a signal sent afterwards finds the request in flight, never before it.
+ */
 async function loginInFlight(port: number, username: string, password: string) {
-  const request = jsonRequest('POST', '/auth/login', { username, password });
+  const request = jsonRequest('POST', '/auth/login', { username, password }, [
+    'Expect: 100-continue',
+  ]);
   const connection = await RawConnection.open(port);
   connection.write(request.slice(0, -1));
+  await connection.waitFor('HTTP/1.1 100 Continue\r\n', 10_000);
   return { connection, finish: () => connection.write(request.slice(-1)) };
 }
 

@@ -1,4 +1,5 @@
 import { Socket } from 'node:net';
+import { pollUntil } from './lifecycle.js';
 
 /**
  * A raw TCP connection to the app, for what an HTTP client library will not
@@ -40,15 +41,29 @@ export class RawConnection {
     return this.received;
   }
 
-  /** The status code of the first response, once its status line arrived. */
+  /** The status code of the first final response, once its status line arrived. */
   get status(): number | undefined {
-    const match = /^HTTP\/1\.[01] (\d{3})/.exec(this.received);
+    const match = /^HTTP\/1\.[01] (\d{3})/.exec(this.finalResponse);
     return match ? Number(match[1]) : undefined;
   }
 
   /** The body of a complete response (sent with `Connection: close`). */
   get body(): string {
-    return this.received.slice(this.received.indexOf('\r\n\r\n') + 4);
+    const response = this.finalResponse;
+    return response.slice(response.indexOf('\r\n\r\n') + 4);
+  }
+
+  /** What the server sent after any interim (1xx) responses, such as `100 Continue`. */
+  private get finalResponse(): string {
+    return this.received.replace(/^(?:HTTP\/1\.[01] 1\d\d[^\r]*\r\n(?:[^\r]+\r\n)*\r\n)+/, '');
+  }
+
+  /** Resolves once the server has sent `text`; rejects after `timeoutMs` if it has not. */
+  async waitFor(text: string, timeoutMs: number): Promise<void> {
+    await pollUntil(`"${text.trim()}" from the server`, async () => this.received.includes(text), {
+      timeoutMs,
+      intervalMs: 10,
+    });
   }
 
   get isOpen(): boolean {
@@ -95,11 +110,17 @@ export class RawConnection {
   }
 }
 
-/** An HTTP/1.1 request with a JSON body, as the bytes a client sends. */
-export function jsonRequest(method: string, path: string, body: unknown): string {
+/** An HTTP/1.1 request with a JSON body (and any `extraHeaders` lines), as the bytes a client sends. */
+export function jsonRequest(
+  method: string,
+  path: string,
+  body: unknown,
+  extraHeaders: string[] = [],
+): string {
   const json = JSON.stringify(body);
+  const extra = extraHeaders.map((line) => `${line}\r\n`).join('');
   return (
     `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n` +
-    `Content-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`
+    `Content-Length: ${Buffer.byteLength(json)}\r\n${extra}Connection: close\r\n\r\n${json}`
   );
 }
